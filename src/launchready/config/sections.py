@@ -1,0 +1,81 @@
+"""The remaining sections of launchready.toml. Each area's issue extends its own section here
+(unknown keys are rejected, so a new key must be declared before it can be used)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from launchready.config.base import Section, path_field
+
+
+class EmailConfig(Section):
+    domain: str | None = None
+    dkim_selectors: list[str] = []
+    senders: list[str] = []
+
+
+class RepoConfig(Section):
+    path: Path | None = None
+
+    _paths = path_field("path")
+
+
+class SmokeConfig(Section):
+    flows: list[str] = []
+
+
+class DeployConfig(Section):
+    version_url: str | None = None
+    version_field: str = "version"
+    health_url: str | None = None
+    rollback: str | None = None
+
+
+class PerfEndpoint(Section):
+    name: str | None = None
+    method: str = "GET"
+    path: str
+    target_ms: float | None = Field(None, gt=0)
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v: str) -> str:
+        v = v.upper()
+        if v not in {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}:
+            raise ValueError(f"unknown HTTP method {v!r}")
+        return v
+
+    @property
+    def effective_target_ms(self) -> float:
+        if self.target_ms is not None:
+            return self.target_ms
+        return 300.0 if self.method in ("GET", "HEAD") else 700.0
+
+
+class PerfConfig(Section):
+    rate: float = Field(20, gt=0)
+    duration: float = Field(30, gt=0)
+    database_url: str | None = None
+    slow_query_ms: float = Field(200, gt=0)
+    endpoint: list[PerfEndpoint] = []
+
+
+class AuditConfig(Section):
+    """[audit]: launchready's own knobs for the audit (not fixed by the contract)."""
+
+    fail_on: str = "high"
+    min_score: int | None = Field(None, ge=0, le=100)
+    login_burst: int = Field(30, ge=1, le=200)
+    login_burst_seconds: float = Field(10, gt=0, le=120)
+
+    @field_validator("fail_on")
+    @classmethod
+    def _fail_on(cls, v: str) -> str:
+        allowed = ("critical", "high", "medium", "low", "info")
+        if v not in allowed:
+            raise ValueError(f"fail_on must be one of {', '.join(allowed)}")
+        return v
+
+
