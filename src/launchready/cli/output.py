@@ -37,8 +37,13 @@ def default_format(fmt: Format | None, output: Path | None) -> Format:
         return fmt
     if output is not None:
         suffix = output.suffix.lower()
-        by_suffix = {".json": Format.json, ".md": Format.markdown, ".html": Format.html,
-                     ".sarif": Format.sarif, ".xml": Format.junit}
+        by_suffix = {
+            ".json": Format.json,
+            ".md": Format.markdown,
+            ".html": Format.html,
+            ".sarif": Format.sarif,
+            ".xml": Format.junit,
+        }
         if suffix in by_suffix:
             return by_suffix[suffix]
     return Format.text if sys.stdout.isatty() else Format.json
