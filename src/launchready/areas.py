@@ -31,9 +31,7 @@ class Area:
 
 AREAS: tuple[Area, ...] = (
     Area("dns", transport.collect_dns, dns_checks.judge, "resolution, records, zone hygiene"),
-    Area(
-        "http", transport.collect_http, http_checks.judge, "reachability, redirects, canonical URL"
-    ),
+    Area("http", transport.collect_http, http_checks.judge, "reachability, redirects, canonical"),
     Area("tls", transport.collect_tls, tls_checks.judge, "certificates and protocols"),
 )
 

@@ -171,7 +171,7 @@ def _judge_canonical(obs: TransportObservations, cfg: Config) -> list[Finding]:
                         CHAIN.finding(
                             "warn",
                             url,
-                            f"{url} takes {chain.redirects} redirects to the canonical URL",
+                            f"{url} takes {chain.redirects} redirects to reach it",
                             evidence=hops_text(chain),
                             hops=chain.redirects,
                         )
@@ -186,7 +186,7 @@ def _judge_canonical(obs: TransportObservations, cfg: Config) -> list[Finding]:
                     CANONICAL_SPLIT.finding(
                         "fail",
                         url,
-                        f"{final.url} serves content instead of redirecting to {canonical}",
+                        f"{final.url} serves content, no redirect to {canonical}",
                         evidence=hops_text(chain),
                     )
                 )
