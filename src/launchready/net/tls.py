@@ -8,6 +8,7 @@ through our connector (connect_to, our resolver), with the public name as SNI.
 
 from __future__ import annotations
 
+import _ssl  # get_unverified_chain is private before Python 3.13
 import asyncio
 import socket
 import ssl
@@ -18,7 +19,7 @@ from launchready.net.resolver import is_ip
 from launchready.net.tlsctx import permissive_context, strict_context
 from launchready.net.types import TlsProbe
 
-_DER = 1  # _ssl.ENCODING_DER
+_DER = getattr(_ssl, "ENCODING_DER", 2)  # the private chain API encodes on request
 
 
 def _presented_chain(sslsock: ssl.SSLSocket) -> tuple[bytes, ...]:
