@@ -16,8 +16,14 @@ class UsageError(LaunchreadyError):
 
 
 class ConfigError(UsageError):
-    def __init__(self, message: str, *, file: str | None = None, key: str | None = None,
-                 line: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        key: str | None = None,
+        line: int | None = None,
+    ) -> None:
         self.file, self.key, self.line = file, key, line
         where = file or "<config>"
         if line:

@@ -36,10 +36,7 @@ class Redactor:
         if not value or len(value) < _MIN_LEN:
             return
         forms = {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}
-        try:
-            forms.add(base64.b64encode(value.encode()).decode().rstrip("="))
-        except Exception:  # pragma: no cover - any str encodes
-            pass
+        forms.add(base64.b64encode(value.encode()).decode().rstrip("="))
         with self._lock:
             for form in forms:
                 if len(form) >= _MIN_LEN:

@@ -77,5 +77,3 @@ class AuditConfig(Section):
         if v not in allowed:
             raise ValueError(f"fail_on must be one of {', '.join(allowed)}")
         return v
-
-

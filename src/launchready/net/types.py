@@ -136,8 +136,9 @@ class RedirectChain:
     @property
     def complete(self) -> bool:
         final = self.final
-        return bool(final and final.ok and not final.location and not self.loop
-                    and not self.too_many)
+        return bool(
+            final and final.ok and not final.location and not self.loop and not self.too_many
+        )
 
 
 @dataclass(frozen=True, slots=True)

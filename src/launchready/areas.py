@@ -1,0 +1,68 @@
+"""The audit's areas: for each, how to observe (async, via the Observer) and how to judge (pure).
+
+Adding an area is adding a line here. Area names are those of CONTRACT §5 and `--only`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from launchready.checks import dns as dns_checks
+from launchready.checks import http as http_checks
+from launchready.checks import tls as tls_checks
+from launchready.config import Config
+from launchready.observe import transport
+from launchready.observe.observer import Observer
+from launchready.report import Finding
+
+Collect = Callable[[Observer, Config], Awaitable[Any]]
+Judge = Callable[[Any, Config], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    collect: Collect
+    judge: Judge
+    description: str = ""
+
+
+AREAS: tuple[Area, ...] = (
+    Area("dns", transport.collect_dns, dns_checks.judge, "resolution, records, zone hygiene"),
+    Area("http", transport.collect_http, http_checks.judge, "reachability, redirects, canonical"),
+    Area("tls", transport.collect_tls, tls_checks.judge, "certificates and protocols"),
+)
+
+# Areas of CONTRACT §5 that other commands own; accepted by --only for forward compatibility.
+KNOWN_AREA_NAMES = (
+    "dns",
+    "http",
+    "tls",
+    "edge",
+    "headers",
+    "cors",
+    "cache",
+    "exposure",
+    "access",
+    "email",
+    "secrets",
+    "repo",
+    "env",
+    "smoke",
+    "perf",
+)
+
+
+def select(only: list[str] | None) -> list[Area]:
+    if not only:
+        return list(AREAS)
+    from launchready.errors import UsageError
+
+    unknown = [name for name in only if name not in KNOWN_AREA_NAMES]
+    if unknown:
+        raise UsageError(
+            f"--only: unknown area {unknown[0]!r}; areas are: {', '.join(KNOWN_AREA_NAMES)}"
+        )
+    return [area for area in AREAS if area.name in only]
