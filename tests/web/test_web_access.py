@@ -5,7 +5,7 @@ from __future__ import annotations
 from launchready.checks import access
 from launchready.net.types import RedirectChain
 from launchready.web.observations import AccessObservation, BurstResult
-from tests.web.builders import ex
+from web.builders import ex
 
 BASE = "https://portal.example.com"
 LOGIN = BASE + "/login/"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from launchready.checks import cache
 from launchready.web.observations import CachedPage, CacheObservation
-from tests.web.builders import ex
+from web.builders import ex
 
 PAGE = "https://portal.example.com/"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from launchready.checks import cors
 from launchready.web.observations import CorsObservation, CorsProbe
-from tests.web.builders import ex
+from web.builders import ex
 
 URL = "https://api.example.com/"
 ORIGINS = {

@@ -6,7 +6,7 @@ from launchready.checks import exposure
 from launchready.redact import REDACTOR
 from launchready.web import exposure as catalogue
 from launchready.web.observations import ExposureObservation, ExposureProbe
-from tests.web.builders import ex
+from web.builders import ex
 
 BASE = "https://portal.example.com"
 ENV = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from launchready.checks import headers
 from launchready.web.observations import HeadersObservation
 from launchready.web.preload import SnapshotPreload
-from tests.web.builders import GOOD_HEADERS, ex, site
+from web.builders import GOOD_HEADERS, ex, site
 
 NO_PRELOAD = SnapshotPreload()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from launchready.checks import observatory
-from tests.web.observatory_vectors import ANALYZERS, load_vectors, site_from_vector, stub_preload
+from web.observatory_vectors import ANALYZERS, load_vectors, site_from_vector, stub_preload
 
 VECTORS = load_vectors()
 
