@@ -9,11 +9,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from launchready.checks import access as access_checks
+from launchready.checks import cache as cache_checks
+from launchready.checks import cors as cors_checks
 from launchready.checks import dns as dns_checks
+from launchready.checks import exposure as exposure_checks
+from launchready.checks import headers as headers_checks
 from launchready.checks import http as http_checks
 from launchready.checks import tls as tls_checks
 from launchready.config import Config
 from launchready.observe import transport
+from launchready.observe import web as web_observe
 from launchready.observe.observer import Observer
 from launchready.report import Finding
 
@@ -33,6 +39,11 @@ AREAS: tuple[Area, ...] = (
     Area("dns", transport.collect_dns, dns_checks.judge, "resolution, records, zone hygiene"),
     Area("http", transport.collect_http, http_checks.judge, "reachability, redirects, canonical"),
     Area("tls", transport.collect_tls, tls_checks.judge, "certificates and protocols"),
+    Area("headers", web_observe.collect_headers, headers_checks.judge, "security headers, cookies"),
+    Area("cors", web_observe.collect_cors, cors_checks.judge, "cross-origin policy by probes"),
+    Area("cache", web_observe.collect_cache, cache_checks.judge, "shared caching of pages"),
+    Area("exposure", web_observe.collect_exposure, exposure_checks.judge_hosts, "files, debug"),
+    Area("access", web_observe.collect_access, access_checks.judge, "admin routes, login burst"),
 )
 
 # Areas of CONTRACT §5 that other commands own; accepted by --only for forward compatibility.

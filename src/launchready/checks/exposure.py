@@ -103,3 +103,8 @@ def judge(obs: ExposureObservation, cfg: Any = None) -> list[Finding]:
     ]
     out += list(debug.values()) or [DEBUG.passed(subject, probes=len(obs.debug_probes))]
     return out
+
+
+def judge_hosts(observations: list[ExposureObservation], cfg: Any = None) -> list[Finding]:
+    """The area's judge: one scan per probed origin."""
+    return [f for obs in observations for f in judge(obs, cfg)]
