@@ -79,7 +79,7 @@ def _admin(obs: AccessObservation) -> list[Finding]:
         elif verdict == "error":
             out.append(ADMIN_OPEN.error(chain.start, why))
         elif verdict == "protected":
-            out.append(ADMIN_OPEN.passed(chain.start, evidence=why))
+            out.append(ADMIN_OPEN.passed(chain.start, "Admin route requires a login", evidence=why))
     if not out:
         subject = urlsplit(obs.admin[0].start)._replace(path="", query="").geturl()
         out.append(
@@ -147,7 +147,9 @@ def _ratelimit(obs: AccessObservation) -> Finding:
     }
     why = throttled(burst.responses)
     if why:
-        return RATELIMIT_MISSING.passed(subject, evidence=why, **fields)
+        return RATELIMIT_MISSING.passed(
+            subject, "The login throttles failed attempts", evidence=why, **fields
+        )
     statuses = sorted({r.status for r in answered})
     if len(answered) < len(burst.responses) // 2:
         # Most attempts failed at the connection: something cut us off, but we cannot tell

@@ -71,7 +71,11 @@ def _private(obs: CacheObservation) -> list[Finding]:
             "httplint_notes": list(facts.notes),
         }
         if not facts.store_shared:
-            out.append(PRIVATE_CACHEABLE.passed(ex.url, **fields))
+            out.append(
+                PRIVATE_CACHEABLE.passed(
+                    ex.url, "Personal response is not stored by shared caches", **fields
+                )
+            )
         elif facts.explicit and facts.lifetime_shared > 0:
             out.append(
                 PRIVATE_CACHEABLE.finding(
@@ -122,7 +126,7 @@ def _static(obs: CacheObservation) -> list[Finding]:
                 f"{'validators' if facts.validators else 'no ETag/Last-Modified'})"
             )
     if not weak:
-        return [STATIC_UNCACHED.passed(subject, assets=len(assets))]
+        return [STATIC_UNCACHED.passed(subject, "Static assets are cacheable", assets=len(assets))]
     return [
         STATIC_UNCACHED.finding(
             Status.WARN,

@@ -48,6 +48,11 @@ VARY_MISSING = check(
     "so shared caches do not serve one origin's answer to another.",
 )
 
+_PASS_TITLES = {
+    "cors.origin-reflected": "An arbitrary Origin is not trusted",
+    "cors.null-origin": "Origin: null is not trusted",
+    "cors.wildcard-credentials": "No look-alike origin or credentialed wildcard is trusted",
+}
 LOOKALIKE_KINDS = {"prefix", "suffix", "substring", "unescaped-dot", "special-char"}
 WEAKER_KINDS = {"http-twin": "medium", "sibling": "medium"}
 
@@ -191,7 +196,11 @@ def _judge_target(url: str, probes: list[CorsProbe]) -> list[Finding]:
         (WILDCARD_CREDENTIALS, wildcard),
     ):
         worst = _worst(found)
-        out.append(worst if worst is not None else spec.passed(url, probes=len(probes)))
+        out.append(
+            worst
+            if worst is not None
+            else spec.passed(url, _PASS_TITLES[spec.id], probes=len(probes))
+        )
     if vary_missing:
         p = vary_missing[0]
         out.append(
@@ -203,5 +212,5 @@ def _judge_target(url: str, probes: list[CorsProbe]) -> list[Finding]:
             )
         )
     else:
-        out.append(VARY_MISSING.passed(url))
+        out.append(VARY_MISSING.passed(url, "No origin-dependent CORS answer lacks Vary: Origin"))
     return out

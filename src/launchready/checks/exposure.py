@@ -99,9 +99,15 @@ def judge(obs: ExposureObservation, cfg: Any = None) -> list[Finding]:
                 )
             break
     out = list(files.values()) or [
-        FILE.passed(subject, probes=len(obs.probes), baseline=len(baseline))
+        FILE.passed(
+            subject, "No sensitive file is served", probes=len(obs.probes), baseline=len(baseline)
+        )
     ]
-    out += list(debug.values()) or [DEBUG.passed(subject, probes=len(obs.debug_probes))]
+    out += list(debug.values()) or [
+        DEBUG.passed(
+            subject, "No debug page or stack trace is served", probes=len(obs.debug_probes)
+        )
+    ]
     return out
 
 

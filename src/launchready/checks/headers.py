@@ -207,7 +207,11 @@ def _hsts(site) -> list[Finding]:
             ),
             HSTS_WEAK.skipped(subject, "the HSTS header is invalid"),
         ]
-    out = [HSTS_MISSING.passed(subject, evidence=f"Strict-Transport-Security: {header[:200]}")]
+    out = [
+        HSTS_MISSING.passed(
+            subject, "HSTS is sent", evidence=f"Strict-Transport-Security: {header[:200]}"
+        )
+    ]
     if max_age < 15_552_000:
         out.append(
             HSTS_WEAK.finding(
@@ -218,7 +222,9 @@ def _hsts(site) -> list[Finding]:
             )
         )
     else:
-        out.append(HSTS_WEAK.passed(subject, max_age=max_age))
+        out.append(
+            HSTS_WEAK.passed(subject, "HSTS max-age is at least six months", max_age=max_age)
+        )
     return out
 
 
@@ -239,7 +245,11 @@ def _csp(site) -> list[Finding]:
             CSP_MISSING.finding(Status.FAIL, subject, evidence=evidence),
             CSP_UNSAFE.skipped(subject, "no CSP"),
         ]
-    out = [CSP_MISSING.passed(subject, source="header" if header else "meta")]
+    out = [
+        CSP_MISSING.passed(
+            subject, "A Content-Security-Policy is enforced", source="header" if header else "meta"
+        )
+    ]
     # Every enforced policy must allow a script for it to run: the strictest one decides, so
     # the site is unsafe only if EVERY policy is unsafe. We report the first policy's issues.
     evaluations = [csplib.evaluate(p, page_scheme=site.scheme) for p in policies]
@@ -285,7 +295,7 @@ def _csp(site) -> list[Finding]:
 def _xcto(site) -> Finding:
     value = site.auto.first("x-content-type-options")
     if value and value.strip().lower() == "nosniff":
-        return XCTO_MISSING.passed(site.url)
+        return XCTO_MISSING.passed(site.url, "X-Content-Type-Options: nosniff is sent")
     evidence = f"X-Content-Type-Options: {value}" if value else "header absent"
     return XCTO_MISSING.finding(Status.FAIL, site.url, evidence=evidence)
 
@@ -295,11 +305,13 @@ def _frame(site) -> Finding:
     # (browsers ignore it in <meta>), and an X-Frame-Options must be DENY or SAMEORIGIN.
     value = site.auto.first("x-frame-options")
     if value and value.strip().lower() in ("deny", "sameorigin"):
-        return FRAME_MISSING.passed(site.url, via="x-frame-options")
+        return FRAME_MISSING.passed(site.url, "Framing is restricted", via="x-frame-options")
     for policy in csplib.split_policies(site.auto.values("content-security-policy")):
         sources = csplib.parse_policy(policy).get("frame-ancestors")
         if sources is not None and not any(s.lower() in ("*", "https:", "http:") for s in sources):
-            return FRAME_MISSING.passed(site.url, via="csp frame-ancestors")
+            return FRAME_MISSING.passed(
+                site.url, "Framing is restricted", via="csp frame-ancestors"
+            )
     evidence = (
         f"X-Frame-Options: {value} is not DENY or SAMEORIGIN"
         if value
@@ -312,7 +324,7 @@ def _referrer(site) -> Finding:
     outcome = observatory.referrer_policy(site)
     policy = outcome.data.get("policy") if outcome.data else None
     if outcome.result == "referrer-policy-private":
-        return REFERRER_MISSING.passed(site.url, policy=policy)
+        return REFERRER_MISSING.passed(site.url, f"Referrer-Policy {policy} is safe", policy=policy)
     if outcome.result == "referrer-policy-not-implemented":
         # Browsers default to strict-origin-when-cross-origin, so absence is only hygiene.
         return REFERRER_MISSING.finding(
@@ -364,7 +376,14 @@ def cookie_findings(site, extra_sources=()) -> list[Finding]:
         subject = f"{url} cookie {name}"
         key = f"{url}\0{name}"
         if not missing:
-            out.append(COOKIE_INSECURE.passed(subject, fingerprint_key=key, cookie=name))
+            out.append(
+                COOKIE_INSECURE.passed(
+                    subject,
+                    f"Session cookie {name} is Secure, HttpOnly and SameSite",
+                    fingerprint_key=key,
+                    cookie=name,
+                )
+            )
             continue
         severity = (
             "critical" if "Secure" in missing else "high" if "HttpOnly" in missing else "medium"
@@ -411,5 +430,5 @@ def _version_leak(site, subject: str) -> Finding:
             if _VERSIONED.search(value):
                 leaks.append(f"{name}: {value[:120]}")
     if not leaks:
-        return VERSION_LEAK.passed(subject)
+        return VERSION_LEAK.passed(subject, "No product version in response headers")
     return VERSION_LEAK.finding(Status.FAIL, subject, evidence="; ".join(leaks), headers=leaks)
