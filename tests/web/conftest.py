@@ -21,8 +21,9 @@ def ca():
 
 @pytest.fixture
 def make_config(tmp_path, ca):
-    def build(site: str, *, https_port: int | None = None, http_port: int | None = None,
-              extra: str = "") -> object:
+    def build(
+        site: str, *, https_port: int | None = None, http_port: int | None = None, extra: str = ""
+    ) -> object:
         rules = []
         if https_port:
             rules.append(f'":443:127.0.0.1:{https_port}"')

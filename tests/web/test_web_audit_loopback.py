@@ -27,25 +27,39 @@ LOGIN = """<html><body><form method=post action="https://other.launch.test/steal
 
 def reflect_cors(seen):
     origin = seen.headers.get("Origin")
-    headers = {"Content-Type": "text/html; charset=utf-8", "Server": "nginx/1.18.0",
-               "Cache-Control": "public, max-age=600",
-               "Set-Cookie": "sessionid=abc123def; Path=/"}
+    headers = {
+        "Content-Type": "text/html; charset=utf-8",
+        "Server": "nginx/1.18.0",
+        "Cache-Control": "public, max-age=600",
+        "Set-Cookie": "sessionid=abc123def; Path=/",
+    }
     if origin:
-        headers |= {"Access-Control-Allow-Origin": origin,
-                    "Access-Control-Allow-Credentials": "true"}
+        headers |= {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Credentials": "true",
+        }
     return 200, headers, PAGE
 
 
 def weak_portal() -> Recorder:
-    return Recorder({
-        "/": reflect_cors,
-        "/static/app.js": (200, {"Content-Type": "application/javascript"}, "console.log(1)"),
-        "/static/app.css": (200, {"Content-Type": "text/css"}, "h1{}"),
-        "/.env": (200, {"Content-Type": "text/plain"}, "APP_ENV=prod\nDB_PASSWORD=pa55word99\n"),
-        "/admin/": (200, {"Content-Type": "text/html"}, "<h1>Site administration</h1>"),
-        "/login/": lambda s: (200, {"Content-Type": "text/html"},
-                              LOGIN if s.method == "GET" else "Invalid username or password"),
-    })
+    return Recorder(
+        {
+            "/": reflect_cors,
+            "/static/app.js": (200, {"Content-Type": "application/javascript"}, "console.log(1)"),
+            "/static/app.css": (200, {"Content-Type": "text/css"}, "h1{}"),
+            "/.env": (
+                200,
+                {"Content-Type": "text/plain"},
+                "APP_ENV=prod\nDB_PASSWORD=pa55word99\n",
+            ),
+            "/admin/": (200, {"Content-Type": "text/html"}, "<h1>Site administration</h1>"),
+            "/login/": lambda s: (
+                200,
+                {"Content-Type": "text/html"},
+                LOGIN if s.method == "GET" else "Invalid username or password",
+            ),
+        }
+    )
 
 
 def redirector(seen):
@@ -67,13 +81,21 @@ def problems(report):
 
 
 def test_weak_portal_findings(portal):
-    cfg, site, plain = portal
+    cfg, site, _plain = portal
     report = run_audit(cfg, only=WEB_AREAS)
     found = problems(report)
-    for check_id in ("headers.grade", "headers.csp.missing", "headers.cookie.insecure",
-                     "headers.version-leak", "cors.origin-reflected", "cache.private-cacheable",
-                     "cache.static-uncached", "exposure.file", "access.admin-open",
-                     "access.ratelimit.missing"):
+    for check_id in (
+        "headers.grade",
+        "headers.csp.missing",
+        "headers.cookie.insecure",
+        "headers.version-leak",
+        "cors.origin-reflected",
+        "cache.private-cacheable",
+        "cache.static-uncached",
+        "exposure.file",
+        "access.admin-open",
+        "access.ratelimit.missing",
+    ):
         assert check_id in found, f"{check_id} missing; got {sorted(found)}"
     assert found["cors.origin-reflected"].severity == "critical"
     assert found["exposure.file"].extra["family"] == "env"
