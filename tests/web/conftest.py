@@ -25,8 +25,8 @@ def make_config(tmp_path, ca):
         site: str, *, https_port: int | None = None, http_port: int | None = None, extra: str = ""
     ) -> object:
         rules = []
-        if https_port:
-            rules.append(f'":443:127.0.0.1:{https_port}"')
+        # Without a TLS server, 443 goes to a closed loopback port: refused at once.
+        rules.append(f'":443:127.0.0.1:{https_port or 9}"')
         if http_port:
             rules.append(f'":80:127.0.0.1:{http_port}"')
         bundle = ca.write_bundle(tmp_path / "ca.pem")
