@@ -142,3 +142,29 @@ def test_unanswered_probes_are_error_and_no_targets_skipped():
     found = cors.judge(CorsObservation((URL,), (probe,)))
     assert {f.status for f in found} == {"error"}
     assert {f.status for f in cors.judge(CorsObservation())} == {"skipped"}
+
+
+def test_preflight_granting_writes_to_a_foreign_origin_warns():
+    origin = ORIGINS["arbitrary"]
+    pre = ex(
+        URL,
+        204,
+        {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "GET, PUT, DELETE",
+            "Access-Control-Max-Age": "31536000",
+            "Vary": "Origin",
+        },
+        method="OPTIONS",
+        request_headers={"Origin": origin},
+    )
+    probe = CorsProbe(URL, origin, "arbitrary", pre, preflight=True)
+    f = by_id(cors.judge(CorsObservation((URL,), (probe,))))["cors.preflight-permissive"]
+    assert f.status == "warn" and len(f.extra["issues"]) == 2
+
+
+def test_preflight_for_own_origin_only_passes():
+    pre = ex(URL, 204, {}, method="OPTIONS")
+    probe = CorsProbe(URL, ORIGINS["arbitrary"], "arbitrary", pre, preflight=True)
+    f = by_id(cors.judge(CorsObservation((URL,), (probe,))))["cors.preflight-permissive"]
+    assert f.status == "pass"

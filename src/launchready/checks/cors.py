@@ -53,6 +53,17 @@ _PASS_TITLES = {
     "cors.null-origin": "Origin: null is not trusted",
     "cors.wildcard-credentials": "No look-alike origin or credentialed wildcard is trusted",
 }
+PREFLIGHT_PERMISSIVE = check(
+    "cors.preflight-permissive",
+    "CORS preflight grants writes or any header to a foreign origin",
+    "medium",
+    3,
+    "Answer preflights only for your own origins; list the methods and headers you need "
+    "instead of echoing them, never `*` with credentials; keep Access-Control-Max-Age short.",
+)
+_WRITE_METHODS = {"PUT", "DELETE", "PATCH"}
+_MAX_AGE_LIMIT = 86400
+
 LOOKALIKE_KINDS = {"prefix", "suffix", "substring", "unescaped-dot", "special-char"}
 WEAKER_KINDS = {"http-twin": "medium", "sibling": "medium"}
 
@@ -80,7 +91,13 @@ def _evidence(probe: CorsProbe) -> str:
 
 
 def judge(obs: CorsObservation, cfg: Any = None) -> list[Finding]:
-    specs = (ORIGIN_REFLECTED, NULL_ORIGIN, WILDCARD_CREDENTIALS, VARY_MISSING)
+    specs = (
+        ORIGIN_REFLECTED,
+        NULL_ORIGIN,
+        WILDCARD_CREDENTIALS,
+        VARY_MISSING,
+        PREFLIGHT_PERMISSIVE,
+    )
     targets = obs.targets or tuple(dict.fromkeys(p.url for p in obs.probes))
     if obs.error:
         return [spec.error(t, obs.error) for t in targets or ("cors",) for spec in specs]
@@ -201,6 +218,7 @@ def _judge_target(url: str, probes: list[CorsProbe]) -> list[Finding]:
             if worst is not None
             else spec.passed(url, _PASS_TITLES[spec.id], probes=len(probes))
         )
+    out.append(_preflight(url, [p for p in probes if p.preflight]))
     if vary_missing:
         p = vary_missing[0]
         out.append(
@@ -214,3 +232,31 @@ def _judge_target(url: str, probes: list[CorsProbe]) -> list[Finding]:
     else:
         out.append(VARY_MISSING.passed(url, "No origin-dependent CORS answer lacks Vary: Origin"))
     return out
+
+
+def _preflight(url: str, probes: list[CorsProbe]) -> Finding:
+    """A preflight from a foreign origin that is granted writes, any header, or a long cache."""
+    issues = []
+    for p in probes:
+        acao = _acao(p)
+        if not acao or (acao != p.origin and acao != "*"):
+            continue
+        methods = {
+            m.strip().upper()
+            for m in (p.exchange.header("access-control-allow-methods") or "").split(",")
+        }
+        headers = (p.exchange.header("access-control-allow-headers") or "").strip()
+        if methods & _WRITE_METHODS or "*" in methods:
+            issues.append(
+                f"allows {', '.join(sorted(methods & (_WRITE_METHODS | {'*'})))} for {p.origin}"
+            )
+        if headers == "*" and _credentials(p):
+            issues.append("Allow-Headers: * with credentials")
+        max_age = (p.exchange.header("access-control-max-age") or "").strip()
+        if max_age.isdigit() and int(max_age) > _MAX_AGE_LIMIT:
+            issues.append(f"Max-Age {max_age} s (over a day)")
+    if not issues:
+        return PREFLIGHT_PERMISSIVE.passed(
+            url, "Preflights grant nothing to foreign origins", preflights=len(probes)
+        )
+    return PREFLIGHT_PERMISSIVE.finding(Status.WARN, url, evidence="; ".join(issues), issues=issues)
