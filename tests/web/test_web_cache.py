@@ -93,3 +93,8 @@ def test_no_store_asset_warns_even_with_validator():
 def test_nothing_to_judge_is_skipped():
     found = cache.judge(CacheObservation())
     assert {f.status for f in found} == {"skipped"}
+
+
+def test_csrf_cookie_only_page_without_cache_control_is_a_low_warning():
+    f = private([("Set-Cookie", "csrftoken=t; Path=/; SameSite=Lax")])
+    assert f.status == "warn" and f.severity == "low"

@@ -12,7 +12,7 @@ from typing import Any
 from launchready.report.catalogue import check
 from launchready.report.model import Finding, Status
 from launchready.web.caching import cache_facts
-from launchready.web.cookies import is_platform_cookie, parse_set_cookie
+from launchready.web.cookies import is_platform_cookie, is_session_cookie, parse_set_cookie
 from launchready.web.observations import CacheObservation
 
 PRIVATE_CACHEABLE = check(
@@ -52,6 +52,12 @@ def judge(obs: CacheObservation, cfg: Any = None) -> list[Finding]:
             STATIC_UNCACHED.error(subject, obs.error),
         ]
     return _private(obs) + _static(obs)
+
+
+def _serious(page, cookies: list[str]) -> bool:
+    """Heuristic storage of a logged-in page or a session cookie is serious; of a CSRF or
+    preference cookie, a smaller problem."""
+    return page.authenticated or any(is_session_cookie(c) for c in cookies)
 
 
 def _private(obs: CacheObservation) -> list[Finding]:
@@ -94,7 +100,7 @@ def _private(obs: CacheObservation) -> list[Finding]:
                     "Personal response does not forbid shared caching",
                     evidence=f"{why}; Cache-Control: {facts.cache_control or '(none)'}: shared "
                     "caches may store it (heuristic freshness or revalidation)",
-                    severity="medium",
+                    severity="medium" if _serious(page, cookies) else "low",
                     **fields,
                 )
             )

@@ -230,7 +230,7 @@ def _judge_target(url: str, probes: list[CorsProbe]) -> list[Finding]:
             )
         )
     else:
-        out.append(VARY_MISSING.passed(url, "No origin-dependent CORS answer lacks Vary: Origin"))
+        out.append(VARY_MISSING.passed(url, "Origin-dependent CORS answers carry Vary: Origin"))
     return out
 
 
