@@ -196,4 +196,3 @@ class Report:
         for key, value in self.extra.items():
             out.setdefault(key, value)
         return out
-

@@ -207,7 +207,7 @@ def check_value(finding: Finding, stopped_flows: set[str] = frozenset()) -> floa
 
 
 def category_scores(findings: list[Finding]) -> dict[str, dict[str, float | int]]:
-    """Category -> {value (0-100, 1 decimal), counted}; a category with nothing counted is absent."""
+    """Category -> {value (0-100, 1 decimal), counted}; empty categories are absent."""
     stopped = _stopped_flows(findings)
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
     for f in findings:
