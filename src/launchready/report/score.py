@@ -135,7 +135,7 @@ def _exposed(f: Finding) -> bool:
     if f.id in ("secrets.leak", "exposure.debug"):
         return True
     # A served .env or .git leaks secrets; a served source map alone does not.
-    return f.id == "exposure.file" and f.severity in (Severity.CRITICAL, Severity.HIGH)
+    return f.id == "exposure.file" and Severity(f.severity).order <= Severity.HIGH.order
 
 
 CAP_RULES: tuple[CapRule, ...] = (
@@ -279,7 +279,7 @@ def fix_order(findings: list[Finding]) -> list[Finding]:
         problems,
         key=lambda f: (
             f.tier,
-            f.severity.order,
+            Severity(f.severity).order,
             0 if f.status is Status.FAIL else 1,
             -blast[id(f)],
             f.id,
@@ -298,7 +298,9 @@ def gate_reasons(
     """Why the gate fails, most important first; empty when it passes."""
     reasons = []
     blocking = Counter(
-        f.severity for f in findings if f.status in _PROBLEM and _at_or_above(f.severity, fail_on)
+        Severity(f.severity)
+        for f in findings
+        if f.status in _PROBLEM and _at_or_above(Severity(f.severity), fail_on)
     )
     if blocking:
         parts = [f"{blocking[s]} {s}" for s in Severity if blocking[s]]
@@ -308,7 +310,7 @@ def gate_reasons(
     if min_score is not None and score is not None and score < min_score:
         reasons.append(f"score {score} below the minimum {min_score}")
     errored = sorted(
-        {f.id for f in findings if f.status is Status.ERROR and f.severity is Severity.CRITICAL}
+        {f.id for f in findings if f.status is Status.ERROR and f.severity == Severity.CRITICAL}
     )
     if errored:
         reasons.append(f"critical check could not run: {', '.join(errored)}")
@@ -340,6 +342,8 @@ def finalize(
     threshold = Severity(fail_on)
     category_weights = resolve_weights(weights)
     findings = report.findings
+    for f in findings:  # findings built by hand may carry plain strings
+        f.status, f.severity = Status(f.status), Severity(f.severity)
 
     ordered = fix_order(findings)
     for f in findings:

@@ -88,9 +88,10 @@ def subject_host(subject: str) -> str | None:
     if " " in subject or "/" in subject:
         return None  # "GET /api", "flow/step", "path:line"
     match = _HOST_PORT.match(subject)
-    if not match or ("." not in match.group(1) and ":" not in match.group(1)):
+    host = match.group(1).rstrip(".").lower() if match else ""
+    if not any(c.isalnum() for c in host) or ("." not in host and ":" not in host):
         return None
-    return match.group(1).rstrip(".").lower()
+    return host
 
 
 def _repo_relative(path: str) -> str:
