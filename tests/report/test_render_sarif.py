@@ -165,3 +165,12 @@ def test_unknown_check_ids_still_get_a_rule():
 
 def test_same_report_same_sarif(sample_report):
     assert render(sample_report, "sarif") == render(sample_report, "sarif")
+
+
+def test_results_capped_at_githubs_limit_keeping_the_top(monkeypatch):
+    from launchready.report.render import sarif
+
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    run = sarif_of(finalize(make_report(sample_findings())))["runs"][0]
+    assert [r["properties"]["rank"] for r in run["results"]] == [1, 2, 3]
+    assert run["properties"]["results_dropped"] == 7

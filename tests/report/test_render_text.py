@@ -50,6 +50,8 @@ def test_text_when_gate_passes_and_when_inconclusive():
     gone = finalize(make_report([]), inconclusive=True)
     first = render(gone, "text").splitlines()[0]
     assert first.startswith("INCONCLUSIVE - ") and "Score: n/a" in render(gone, "text")
+    why = finalize(make_report([]), inconclusive="no nameserver answered")
+    assert render(why, "text").startswith("INCONCLUSIVE - no nameserver answered\n")
 
 
 def test_json_is_the_report_dict_in_model_order(sample_report):

@@ -331,11 +331,13 @@ def finalize(
     report: Report,
     fail_on: Severity | str = "high",
     min_score: int | None = None,
-    inconclusive: bool = False,
+    inconclusive: bool | str = False,
     *,
     weights: Mapping[str, float] | None = None,
 ) -> Report:
     """Score, grade, gate and rank `report` in place (and return it).
+
+    `inconclusive` may be the reason as text ("no host answered"); the verdict line shows it.
 
     Findings are reordered: the fix list first by rank, then errors, passes and skipped.
     """
@@ -367,6 +369,8 @@ def finalize(
     reasons = gate_reasons(findings, score, threshold, min_score)
     if inconclusive:
         report.gate = Gate.INCONCLUSIVE
+        if isinstance(inconclusive, str):
+            report.extra["inconclusive_reason"] = inconclusive
     else:
         report.gate = Gate.FAIL if reasons else Gate.PASS
     report.findings = _report_order(findings)

@@ -23,6 +23,7 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/launchready/"
 FINGERPRINT_KEY = "launchready/v1"
 DEFAULT_CONFIG = "launchready.toml"
+MAX_RESULTS = 25_000  # GitHub code scanning's limit per run
 
 # GitHub bands: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
 SECURITY_SEVERITY = {
@@ -221,6 +222,8 @@ def build(data: dict[str, Any], *, config: Any = None) -> dict[str, Any]:
     anchors = Anchors(config)
     problems = [f for f in findings if f.get("status") in ("fail", "warn")]
     problems.sort(key=lambda f: (f.get("rank") is None, f.get("rank") or 0))
+    dropped = max(0, len(problems) - MAX_RESULTS)
+    problems = problems[:MAX_RESULTS]  # GitHub rejects a run with more; keep the top of the list
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -238,6 +241,7 @@ def build(data: dict[str, Any], *, config: Any = None) -> dict[str, Any]:
             "score": data.get("score"),
             "grade": data.get("grade"),
             "gate": data.get("gate"),
+            "results_dropped": dropped,
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
