@@ -354,3 +354,10 @@ def test_sample_report_verdict(sample_report):
     assert sample_report.score <= 40 and sample_report.grade == "F"
     caps = sample_report.extra["score_model"]["caps_applied"]
     assert [c["cap"] for c in caps] == [40, 40, 40, 75]
+
+
+def test_partial_check_may_state_its_own_fraction():
+    partial = f("headers.a", "warn", "high", score_fraction=0.4)
+    assert category_scores([partial])["security"]["value"] == 40.0
+    bogus = f("headers.a", "warn", "high", score_fraction=7)  # out of range: plain warn
+    assert category_scores([bogus])["security"]["value"] == 75.0

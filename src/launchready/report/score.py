@@ -5,7 +5,8 @@ both did), so the whole model lives here, versioned, and every report names the 
 
 Scoring model `launchready-score/1`
 -----------------------------------
-1. **Per check.** Each finding scores by status: pass 1, warn 0.75, fail 0. `skipped` and
+1. **Per check.** Each finding scores by status: pass 1, warn 0.75 (or the finding's own
+   `score_fraction`, 0..1, for a partially met check), fail 0. `skipped` and
    `error` findings leave the denominator (as in Lighthouse, and Scorecard's "inconclusive"):
    not checked is neither good nor bad. One exception: in a smoke flow that stopped at a failed
    step, the steps it then skipped score 0 (an unknown journey is not a healthy one).
