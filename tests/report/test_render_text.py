@@ -12,7 +12,7 @@ from launchready.report.render import render
 from launchready.report.render.markdown import escape, github_outputs
 from launchready.report.score import finalize
 
-from .conftest import make_report
+from .conftest import make_report, sample_findings
 
 
 def test_text_verdict_first_then_score_and_cap(sample_report):
@@ -116,3 +116,12 @@ def test_github_outputs(sample_report):
         "grade": "F",
         "blocking": "4",
     }
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html", "sarif", "junit"])
+def test_every_format_renders_a_report_that_was_never_finalized(fmt):
+    # a command that crashed half-way still writes what it has (CONTRACT §4: a report for
+    # every exit code but 2)
+    raw = make_report(sample_findings())
+    out = render(raw, fmt)
+    assert out.strip() and "portal.example.com" in out
