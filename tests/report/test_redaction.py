@@ -7,14 +7,13 @@ import json
 from xml.sax.saxutils import escape as xml_escape
 
 import pytest
+from support.sample_report import make_report, sample_findings
 
 from launchready.redact import MASK, REDACTOR
 from launchready.report.catalogue import CheckSpec
 from launchready.report.render import FORMATS, render
 from launchready.report.render.markdown import escape as md_escape
 from launchready.report.score import finalize
-
-from .conftest import make_report, sample_findings
 
 # Characters every format escapes differently: & < > " ' | * _ \
 SECRET = 'Zq9&s3cr<et>|"pa_ss*\\word'

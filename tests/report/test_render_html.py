@@ -6,13 +6,12 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from support.sample_report import make_report, sample_findings
 
 from launchready.report.catalogue import CheckSpec
 from launchready.report.render import render
 from launchready.report.render.html import band
 from launchready.report.score import finalize
-
-from .conftest import make_report, sample_findings
 
 
 class _Collector(HTMLParser):

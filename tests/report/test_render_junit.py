@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 import xmlschema
+from support.sample_report import make_report, sample_findings
 
 from launchready.report.catalogue import CheckSpec
 from launchready.report.render import render
 from launchready.report.score import finalize
-
-from .conftest import make_report, sample_findings
 
 XSD = (Path(__file__).parent / "data" / "junit" / "jenkins-junit.xsd").read_text()
 # Jenkins' JUnit plugin reads skipped/@message, which this 2010 schema predates: allow that one

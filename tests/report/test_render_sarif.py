@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft7Validator
+from support.sample_report import make_report, sample_findings
 
 from launchready.config import parse_config
 from launchready.report.catalogue import CheckSpec
 from launchready.report.render import render
 from launchready.report.render.sarif import Anchors, subject_host
 from launchready.report.score import finalize
-
-from .conftest import make_report, sample_findings
 
 SCHEMA = json.loads(
     (Path(__file__).parent / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text()

@@ -6,13 +6,12 @@ import json
 import re
 
 import pytest
+from support.sample_report import make_report, sample_findings
 
 from launchready.report.catalogue import CheckSpec
 from launchready.report.render import render
 from launchready.report.render.markdown import escape, github_outputs
 from launchready.report.score import finalize
-
-from .conftest import make_report, sample_findings
 
 
 def test_text_verdict_first_then_score_and_cap(sample_report):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from support.sample_report import make_report, sample_findings
 
 from launchready.report.catalogue import CheckSpec
 from launchready.report.model import Finding, Gate, Severity, Status
@@ -16,8 +17,6 @@ from launchready.report.score import (
     fix_order,
     grade_for,
 )
-
-from .conftest import make_report, sample_findings
 
 
 def f(
