@@ -37,3 +37,17 @@ def make_config(tmp_path, ca):
         return parse_config(text, path=tmp_path / "launchready.toml")
 
     return build
+
+
+CONFORMANCE: dict[str, str] = {}
+
+
+@pytest.fixture
+def conformance():
+    """Tests record conformance counts here; they are printed in the terminal summary."""
+    return CONFORMANCE
+
+
+def pytest_terminal_summary(terminalreporter):
+    for name, line in CONFORMANCE.items():
+        terminalreporter.write_line(f"{name}: {line}")

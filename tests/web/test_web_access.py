@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from support.web_builders import ex
+
 from launchready.checks import access
 from launchready.net.types import RedirectChain
 from launchready.web.observations import AccessObservation, BurstResult
-from web.builders import ex
 
 BASE = "https://portal.example.com"
 LOGIN = BASE + "/login/"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from support.web_server import Recorder, serve
 
 from launchready.audit import run_audit
 from launchready.world.ca import server_context
-from web.server import Recorder, serve
 
 WEB_AREAS = ["headers", "cors", "cache", "exposure", "access"]
 SITE = """[site]

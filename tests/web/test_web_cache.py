@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from support.web_builders import ex
+
 from launchready.checks import cache
 from launchready.web.observations import CachedPage, CacheObservation
-from web.builders import ex
 
 PAGE = "https://portal.example.com/"
 

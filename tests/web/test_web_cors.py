@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from support.web_builders import ex
+
 from launchready.checks import cors
 from launchready.web.observations import CorsObservation, CorsProbe
-from web.builders import ex
 
 URL = "https://api.example.com/"
 ORIGINS = {

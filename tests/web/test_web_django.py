@@ -8,7 +8,7 @@ from launchready.audit import run_audit
 
 pytest.importorskip("django")
 
-from web.django_portal import ATTEMPTS, serve_django
+from support.web_django_portal import ATTEMPTS, serve_django
 
 SITE = """[site]
 url = "http://portal.launch.test"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from support.web_builders import ex
+
 from launchready.checks import exposure
 from launchready.redact import REDACTOR
 from launchready.web import exposure as catalogue
 from launchready.web.observations import ExposureObservation, ExposureProbe
-from web.builders import ex
 
 BASE = "https://portal.example.com"
 ENV = (

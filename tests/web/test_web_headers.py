@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from support.web_builders import GOOD_HEADERS, ex, site
+
 from launchready.checks import headers
 from launchready.web.observations import HeadersObservation
 from launchready.web.preload import SnapshotPreload
-from web.builders import GOOD_HEADERS, ex, site
 
 NO_PRELOAD = SnapshotPreload()
 

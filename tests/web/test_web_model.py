@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from support.web_builders import ex
+from support.web_observatory_vectors import load_vectors, stub_preload
 
 from launchready.checks import observatory
 from launchready.net.types import RedirectChain
 from launchready.web.cookies import is_session_cookie, jar_from_set_cookie, parse_set_cookie
 from launchready.web.exchange import from_net
 from launchready.web.preload import PackagePreload, SnapshotPreload
-from web.builders import ex
-from web.observatory_vectors import load_vectors, stub_preload
 
 COOKIE_VECTORS = [v for v in load_vectors() if v["analyzer"] == "cookiesTest" and v["cookies"]]
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support.web_observatory_vectors import ANALYZERS, load_vectors, site_from_vector, stub_preload
 
 from launchready.checks import observatory
-from web.observatory_vectors import ANALYZERS, load_vectors, site_from_vector, stub_preload
 
 VECTORS = load_vectors()
 
@@ -14,7 +14,7 @@ def _run(v: dict) -> observatory.Outcome:
     return observatory.run_test(ANALYZERS[v["analyzer"]], site_from_vector(v), stub_preload())
 
 
-def test_all_205_vectors_reproduce() -> None:
+def test_all_205_vectors_reproduce(conformance) -> None:
     confusions = []
     for v in VECTORS:
         got = _run(v)
@@ -29,7 +29,9 @@ def test_all_205_vectors_reproduce() -> None:
                 f"{exp['scoreModifier']:+d}, got {got.result} pass={got.passed} {got.modifier:+d}"
             )
     matched = len(VECTORS) - len(confusions)
-    print(f"\nObservatory v6 conformance: {matched}/{len(VECTORS)} vectors reproduce")
+    summary = f"{matched}/{len(VECTORS)} vectors reproduce (result, pass, scoreModifier)"
+    conformance["MDN HTTP Observatory v6 conformance"] = summary
+    print(f"\nObservatory v6 conformance: {summary}")
     for line in confusions:
         print("  " + line)
     assert len(VECTORS) == 205
