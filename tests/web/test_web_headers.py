@@ -5,6 +5,7 @@ from __future__ import annotations
 from support.web_builders import GOOD_HEADERS, ex, site
 
 from launchready.checks import headers
+from launchready.redact import REDACTOR
 from launchready.web.observations import HeadersObservation
 from launchready.web.preload import SnapshotPreload
 
@@ -202,6 +203,7 @@ def test_session_cookie_without_secure_is_critical():
     (f,) = by_id(found, "headers.cookie.insecure")
     assert f.status == "fail" and f.severity == "critical" and f.extra["missing"] == ["Secure"]
     assert "abc123" not in f.evidence
+    assert "abc123" not in REDACTOR.scrub("leaked sessionid=abc123 in a log")
 
 
 def test_session_cookie_without_httponly_or_samesite():

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from launchready.redact import REDACTOR
+
 _SAMESITE = {"lax", "strict", "none"}
 
 
@@ -50,6 +52,7 @@ def parse_set_cookie(line: str, request_url: str = "") -> JarCookie | None:
     if attrs.get("max-age") and re.fullmatch(r"-?\d+", attrs["max-age"] or ""):
         max_age = int(attrs["max-age"] or 0)
     domain = (attrs.get("domain") or "").lstrip(".").lower() or None
+    REDACTOR.add(value.strip())  # CONTRACT §3: cookie values are masked in every output
     return JarCookie(
         key=name,
         value=value.strip(),
