@@ -169,3 +169,16 @@ def test_preflight_for_own_origin_only_passes():
     probe = CorsProbe(URL, ORIGINS["arbitrary"], "arbitrary", pre, preflight=True)
     f = by_id(cors.judge(CorsObservation((URL,), (probe,))))["cors.preflight-permissive"]
     assert f.status == "pass"
+
+
+def test_probe_origins_cover_the_classes():
+    from launchready.observe.web import probe_origins
+
+    kinds = dict(probe_origins("https://portal.example.com/"))
+    assert kinds["prefix"] == "https://portal.example.com.launchready.invalid"
+    assert kinds["suffix"] == "https://launchreadyexample.com"
+    assert kinds["substring"] == "https://xample.com"
+    assert kinds["unescaped-dot"] == "https://portalxexample.com"
+    assert kinds["http-twin"] == "http://portal.example.com"
+    assert kinds["sibling"] == "https://launchready-probe.example.com"
+    assert set(dict(probe_origins("http://127.0.0.1:8000/"))) == {"arbitrary", "null", "http-twin"}

@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from launchready.config import Config
 from launchready.net import HttpExchange, RedirectChain
+from launchready.net.resolver import is_ip
 from launchready.observe.observer import Observer
 from launchready.web import exposure as catalogue
 from launchready.web.exchange import from_net
@@ -150,6 +151,12 @@ def probe_origins(site_url: str) -> list[tuple[str, str]]:
         _PSL = PublicSuffixList()
     parts = urlsplit(site_url)
     host = (parts.hostname or "").lower()
+    if is_ip(host) or "." not in host:  # no domain to imitate: only the generic tricks
+        return [
+            ("arbitrary", ARBITRARY_ORIGIN),
+            ("null", "null"),
+            ("http-twin", f"http://{parts.netloc}"),
+        ]
     registrable = _PSL.privatesuffix(host) or host
     first, _, rest = registrable.partition(".")
     out = [
