@@ -114,3 +114,40 @@ def test_host_not_in_config_receives_nothing(portal):
     run_audit(cfg, only=WEB_AREAS)
     assert site.hosts() | plain.hosts() == {"portal.launch.test"}
     assert not [s for s in site.log + plain.log if "other.launch.test" in s.host]
+
+
+SPA = "<!doctype html><html><body><div id=root></div><script src=/main.js></script></body></html>"
+TRAPS = {
+    "html catch-all": lambda s: (200, {"Content-Type": "text/html"}, SPA),
+    "json catch-all": lambda s: (
+        200,
+        {"Content-Type": "application/json"},
+        '{"autodiscover": "' + s.path + '", "status": "ok"}',
+    ),
+    "banner": lambda s: (
+        200,
+        {"Content-Type": "text/plain"},
+        "It looks like you are trying to access MongoDB over HTTP on the native driver port.",
+    ),
+    "404 with cors": lambda s: (
+        404,
+        {"Access-Control-Allow-Origin": "*", "Content-Type": "text/plain"},
+        "[core]\nAPP_KEY=x",
+    ),
+}
+
+
+@pytest.mark.parametrize("trap", list(TRAPS))
+def test_trap_servers_yield_no_exposure_or_open_admin(trap, ca, make_config):
+    cert = ca.issue(["portal.launch.test"])
+    site = Recorder({"*": TRAPS[trap]})
+    with serve(site, server_context(cert)) as tls_port:
+        cfg = make_config('[site]\nurl = "https://portal.launch.test"', https_port=tls_port)
+        report = run_audit(cfg, only=["exposure", "access"])
+    bad = [
+        f
+        for f in report.findings
+        if f.id in ("exposure.file", "exposure.debug", "access.admin-open") and f.status != "pass"
+    ]
+    assert bad == [], [(f.id, f.subject, f.evidence) for f in bad]
+    assert len(site.log) > 100  # the scan really ran
