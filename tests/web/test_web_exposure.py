@@ -220,3 +220,15 @@ def test_werkzeug_console_path_is_debug_exposure():
 def test_unreachable_host_is_error():
     found = exposure.judge(ExposureObservation(BASE, error="connect: refused"))
     assert {f.status for f in found} == {"error"}
+
+
+def test_git_files_are_one_finding():
+    def server(path):
+        if path == "/.git/config":
+            return ex(BASE + path, 200, {"Content-Type": "text/plain"}, "[core]\n\tbare = false\n")
+        if path == "/.git/HEAD":
+            return ex(BASE + path, 200, {"Content-Type": "text/plain"}, "ref: refs/heads/main\n")
+        return not_found(path)
+
+    (f,) = problems(scan(server))
+    assert f.extra["paths"] == ["/.git/config", "/.git/HEAD"]

@@ -64,16 +64,16 @@ def judge(obs: ExposureObservation, cfg: Any = None) -> list[Finding]:
             remember_secrets(ex.text)
         target = files if fam.check == "file" else debug
         spec = FILE if fam.check == "file" else DEBUG
-        if fam.id in target:
-            target[fam.id].extra["paths"].append(probe.path)
+        if fam.title in target:
+            target[fam.title].extra["paths"].append(probe.path)
             continue
-        target[fam.id] = spec.finding(
+        target[fam.title] = spec.finding(
             Status.FAIL,
             ex.url,
             f"{fam.title} is served at {probe.path}",
             evidence=f"{ex.status} {ex.content_type or '-'}: {evidence}",
             severity=fam.severity,
-            fingerprint_key=f"{subject}\0{fam.id}",
+            fingerprint_key=f"{subject}\0{fam.title}",
             family=fam.id,
             paths=[probe.path],
         )
