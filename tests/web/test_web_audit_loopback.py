@@ -151,3 +151,19 @@ def test_trap_servers_yield_no_exposure_or_open_admin(trap, ca, make_config):
     ]
     assert bad == [], [(f.id, f.subject, f.evidence) for f in bad]
     assert len(site.log) > 100  # the scan really ran
+
+
+def test_each_url_is_fetched_once_across_the_web_areas(portal):
+    from collections import Counter
+
+    cfg, site, plain = portal
+    run_audit(cfg, only=[*WEB_AREAS, "http"])
+    keys = Counter(
+        (scheme, s.host, s.method, s.path, s.headers.get("Origin"), s.headers.get("Range"))
+        for scheme, log in (("https", site.log), ("http", plain.log))
+        for s in log
+        if s.method != "POST"
+    )
+    repeated = {k: n for k, n in keys.items() if n > 1}
+    # The burst's session GETs the login form once more for its own cookie jar (CSRF).
+    assert set(repeated) <= {("https", "portal.launch.test", "GET", "/login/", None, None)}
