@@ -247,7 +247,9 @@ class WebServer:
     async def _start(self) -> None:
         root = web.Application()
         root.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(root, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            root, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         self.http_port = await self._site(None)
         self.https_port = await self._site(self._default_ctx)
