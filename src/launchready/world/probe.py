@@ -60,3 +60,33 @@ def http_get(
         return Reply(response.status, response.msg, data, version)
     finally:
         sock.close()
+
+
+class LoopbackResolver:
+    """An aiohttp resolver that answers 127.0.0.1 for every name (world tests only)."""
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET):
+        return [
+            {
+                "hostname": host,
+                "host": "127.0.0.1",
+                "port": port,
+                "family": socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
+def loopback_session(tls: ssl.SSLContext | None = None, **kwargs):
+    """An ``aiohttp.ClientSession`` (cookie jar included) whose every name resolves to
+    127.0.0.1; use URLs with the world's ports, e.g. ``https://portal.launch.test:PORT/``."""
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(resolver=LoopbackResolver(), ssl=tls if tls else False)
+    return aiohttp.ClientSession(
+        connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True), **kwargs
+    )
