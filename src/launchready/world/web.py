@@ -94,7 +94,7 @@ def redirect_to_https() -> Handler:
     """301 to the same host and path over https on the public port 443."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        host = request.host.split(":")[0]
+        host = request.host.split(":")[0].lower().rstrip(".")
         target = f"https://{host}{request.path_qs}"
         return web.Response(status=301, headers={"Location": target})
 
