@@ -270,6 +270,7 @@ class WebServer:
         max_version: ssl.TLSVersion | str | None = None,
         include_chain: bool = True,
         ciphers: str | None = None,
+        dh_params: str | None = None,
         site: Site | None = None,
     ) -> int:
         """A dedicated HTTPS port for one host with its own TLS settings; returns the port.
@@ -279,7 +280,7 @@ class WebServer:
         if self._lookup(host) is None:
             self.add_host(host, site or {"/": "ok"}, cert=cert)
         cert = cert or self.ca.issue(host)
-        ctx = server_context(cert, include_chain, min_version, max_version, ciphers)
+        ctx = server_context(cert, include_chain, min_version, max_version, ciphers, dh_params)
         self.start()
         port = self._loop.run(self._site(ctx))
         self.tls_ports[port] = host
