@@ -169,3 +169,25 @@ def test_context_manager_stops_on_error():
         raise RuntimeError("boom")
     with pytest.raises(OSError):
         http_get(port, "x", timeout=1)
+
+
+def test_every_socket_is_bound_to_loopback(world):
+    bound = world.listening()
+    parts = {part for part, _, _ in bound}
+    assert parts == {"dns", "web", "hostile", "smtp", "webhook"}
+    assert {address for _, address, _ in bound} == {"127.0.0.1"}
+    assert world.hostile.connect_to("slow.launch.test", "stall") == (
+        f"slow.launch.test:443:127.0.0.1:{world.hostile.stall.port}"
+    )
+
+
+def test_interrupted_start_stops_what_was_started(monkeypatch):
+    world = World()
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(world.web, "start", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        world.start()
+    assert world.dns._udp is None  # the DNS server that did start was stopped again

@@ -148,6 +148,26 @@ class World:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def listening(self) -> list[tuple[str, str, int]]:
+        """Every bound socket as (part, address, port): lets tests prove loopback-only."""
+        out: list[tuple[str, str, int]] = []
+        if self.dns._udp is not None and self.dns._tcp is not None:
+            for srv in (self.dns._udp, self.dns._tcp):
+                out.append(("dns", *srv.socket.getsockname()[:2]))
+        for site in self.web._sites:
+            for sock in site._server.sockets:  # type: ignore[union-attr]
+                out.append(("web", *sock.getsockname()[:2]))
+        if self.hostile is not None:
+            for server in self.hostile._servers:
+                out.extend(("hostile", *s.getsockname()[:2]) for s in server.sockets)
+        if self.smtp is not None and self.smtp._running:
+            server = self.smtp._controller.server
+            out.extend(("smtp", *s.getsockname()[:2]) for s in server.sockets)
+        if self.webhook is not None and self.webhook._runner is not None:
+            for site in self.webhook._runner.sites:
+                out.extend(("webhook", *s.getsockname()[:2]) for s in site._server.sockets)
+        return out
+
     # -- demo -------------------------------------------------------------------------------
     def _build_demo(self) -> None:
         assert self.portal is not None

@@ -174,6 +174,10 @@ class HostileServers:
         """Read the request, then close cleanly without a byte (EOF, not RST)."""
         await _read_head(reader)
 
+    def connect_to(self, host: str, endpoint: str, port: int = 443) -> str:
+        """A ``[network] connect_to`` entry routing ``host:port`` to one hostile endpoint."""
+        return f"{host}:{port}:127.0.0.1:{self.endpoints[endpoint].port}"
+
     # -- plumbing ---------------------------------------------------------------------------
     def _wrap(self, endpoint: Endpoint, handler: StreamHandler) -> StreamHandler:
         async def run(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
