@@ -140,6 +140,7 @@ def test_dedicated_port_without_chain(server, ca):
 
 def test_stop_is_idempotent_and_closes_ports(ca):
     srv = WebServer(ca).start()
+    thread = srv._loop._thread
     srv.add_host("a.launch.test", {"/": "a"})
     port = srv.http_port
     assert http_get(port, "a.launch.test").status == 200
@@ -147,4 +148,4 @@ def test_stop_is_idempotent_and_closes_ports(ca):
     srv.stop()
     with pytest.raises(OSError):
         http_get(port, "a.launch.test", timeout=1)
-    assert not [t for t in threading.enumerate() if t.name == "world-web"]
+    assert not thread.is_alive()
