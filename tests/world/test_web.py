@@ -149,3 +149,28 @@ def test_stop_is_idempotent_and_closes_ports(ca):
     with pytest.raises(OSError):
         http_get(port, "a.launch.test", timeout=1)
     assert not thread.is_alive()
+
+
+def test_application_added_before_start_is_started_with_the_server(ca):
+    app = web.Application()
+    events = []
+
+    async def on_startup(_app):
+        events.append("startup")
+
+    async def on_cleanup(_app):
+        events.append("cleanup")
+
+    async def hello(_request):
+        return web.Response(text="early")
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    app.router.add_get("/", hello)
+    srv = WebServer(ca)
+    srv.add_host("early.launch.test", app)
+    srv.add_host("again.launch.test", app)  # one app on two hosts: started and cleaned once
+    with srv:
+        assert http_get(srv.http_port, "early.launch.test").text == "early"
+        assert http_get(srv.http_port, "again.launch.test").text == "early"
+    assert events == ["startup", "cleanup"]
