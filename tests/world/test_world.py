@@ -191,3 +191,9 @@ def test_interrupted_start_stops_what_was_started(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         world.start()
     assert world.dns._udp is None  # the DNS server that did start was stopped again
+
+
+def test_describe_names_every_loopback_part(world):
+    text = world.describe()
+    assert world.dns.address in text and f"127.0.0.1:{world.web.https_port}" in text
+    assert "portal.launch.test" in text

@@ -148,6 +148,19 @@ class World:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def describe(self) -> str:
+        """One line for humans: where each part listens (all loopback)."""
+        parts = [
+            f"DNS {self.dns.address}",
+            f"HTTP 127.0.0.1:{self.web.http_port}",
+            f"HTTPS 127.0.0.1:{self.web.https_port}",
+        ]
+        if self.smtp is not None:
+            parts.append(f"SMTP {self.smtp.address}")
+        if self.portal is not None:
+            parts.append(f"portal {CANONICAL}/ (login demo / demo-password)")
+        return ", ".join(parts)
+
     def listening(self) -> list[tuple[str, str, int]]:
         """Every bound socket as (part, address, port): lets tests prove loopback-only."""
         out: list[tuple[str, str, int]] = []
