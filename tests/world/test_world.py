@@ -118,6 +118,7 @@ def test_write_config_loads_with_the_project_loader(world, world_config):
         "app": "portal.launch.test",
         "api": "api.launch.test",
         "admin": "admin.launch.test",
+        "legacy": "old.launch.test",
     }
     assert data["network"]["nameservers"] == [world.dns.address]
     assert f":443:127.0.0.1:{world.web.https_port}" in data["network"]["connect_to"]

@@ -230,7 +230,7 @@ class World:
 [site]
 url = "{CANONICAL}"
 apex = "{ZONE}"
-hosts = {{ app = "portal.{ZONE}", api = "api.{ZONE}", admin = "admin.{ZONE}" }}
+hosts = {{ app = "portal.{ZONE}", api = "api.{ZONE}", admin = "admin.{ZONE}", legacy = "old.{ZONE}" }}
 login_url = "{CANONICAL}/login/"
 
 [network]
