@@ -226,11 +226,13 @@ class World:
         directory.mkdir(parents=True, exist_ok=True)
         self.ca.write_bundle(directory / "ca.pem")
         connect = ", ".join(f'"{c}"' for c in self.connect_to)
+        roles = {"app": "portal", "api": "api", "admin": "admin", "legacy": "old"}
+        hosts = ", ".join(f'{role} = "{label}.{ZONE}"' for role, label in roles.items())
         text = f"""# Written by launchready.world for the local {self.layout} world (loopback only).
 [site]
 url = "{CANONICAL}"
 apex = "{ZONE}"
-hosts = {{ app = "portal.{ZONE}", api = "api.{ZONE}", admin = "admin.{ZONE}", legacy = "old.{ZONE}" }}
+hosts = {{ {hosts} }}
 login_url = "{CANONICAL}/login/"
 
 [network]
