@@ -25,10 +25,9 @@ def make_config(tmp_path, ca):
         site: str, *, https_port: int | None = None, http_port: int | None = None, extra: str = ""
     ) -> object:
         rules = []
-        # Without a TLS server, 443 goes to a closed loopback port: refused at once.
+        # A missing server is a closed loopback port (9): refused at once, no DNS lookup.
         rules.append(f'":443:127.0.0.1:{https_port or 9}"')
-        if http_port:
-            rules.append(f'":80:127.0.0.1:{http_port}"')
+        rules.append(f'":80:127.0.0.1:{http_port or 9}"')
         bundle = ca.write_bundle(tmp_path / "ca.pem")
         text = (
             f"{site}\n[network]\nconnect_to = [{', '.join(rules)}]\n"

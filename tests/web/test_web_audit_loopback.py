@@ -167,3 +167,44 @@ def test_each_url_is_fetched_once_across_the_web_areas(portal):
     repeated = {k: n for k, n in keys.items() if n > 1}
     # The burst's session GETs the login form once more for its own cookie jar (CSRF).
     assert set(repeated) <= {("https", "portal.launch.test", "GET", "/login/", None, None)}
+
+
+def api_site(page: str) -> Recorder:
+    def api(seen):
+        origin = seen.headers.get("Origin")
+        headers = {"Content-Type": "application/json"}
+        if origin:
+            headers |= {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Credentials": "true",
+                "Vary": "Origin",
+            }
+        return 401, headers, '{"error": "authentication required"}'
+
+    return Recorder(
+        {
+            "/": (200, {"Content-Type": "text/html"}, page),
+            "/api/records": api,
+            "/api/items": api,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("page", "extra"),
+    [
+        ("<html><script>fetch('/api/items').then(r => r.json())</script></html>", ""),
+        ("<html><body>no links</body></html>", '[audit]\napi_paths = ["/api/records"]'),
+    ],
+    ids=["linked-from-page", "configured"],
+)
+def test_cors_probes_reach_api_endpoints(page, extra, ca, make_config):
+    cert = ca.issue(["portal.launch.test"])
+    site = api_site(page)
+    with serve(site, server_context(cert)) as tls_port:
+        cfg = make_config(
+            '[site]\nurl = "https://portal.launch.test"', https_port=tls_port, extra=extra
+        )
+        report = run_audit(cfg, only=["cors"])
+    (f,) = [f for f in report.findings if f.id == "cors.origin-reflected" and "/api/" in f.subject]
+    assert f.status == "fail" and f.severity == "critical" and f.extra["status_code"] == 401

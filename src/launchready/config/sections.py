@@ -69,6 +69,9 @@ class AuditConfig(Section):
     min_score: int | None = Field(None, ge=0, le=100)
     login_burst: int = Field(30, ge=1, le=200)
     login_burst_seconds: float = Field(10, gt=0, le=120)
+    # Extra endpoints (paths relative to site.url, or URLs on a [site] host) for the CORS
+    # probes: APIs are where CORS matters, and pages rarely link them.
+    api_paths: list[str] = []
     # Category weights of the overall score (report/score.py), e.g. { journeys = 40 }.
     score_weights: dict[str, float] = {}
 

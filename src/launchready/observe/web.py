@@ -172,13 +172,32 @@ def probe_origins(site_url: str) -> list[tuple[str, str]]:
     return [(k, o) for k, o in out if o]
 
 
+API_LINK = re.compile(r"""["'(=]\s*((?:https?://[^"'\s)]+)?/(?:api|graphql|v\d)\b[^"'\s)<>]*)""")
+MAX_CORS_TARGETS = 8
+
+
+def api_urls(cfg: Config, pages: list[HttpExchange]) -> list[str]:
+    """API endpoints worth probing: `[audit] api_paths`, GET `[[perf.endpoint]]` paths, and
+    /api-like URLs the pages mention (links, fetch calls), on [site] hosts only."""
+    base = cfg.site.url.rstrip("/") + "/"
+    urls = [
+        urljoin(base, p.lstrip("/") if not p.startswith("http") else p) for p in cfg.audit.api_paths
+    ]
+    urls += [urljoin(base, e.path.lstrip("/")) for e in cfg.perf.endpoint if e.method == "GET"]
+    for page in pages:
+        if "html" in page.content_type or "javascript" in page.content_type:
+            urls += [urljoin(page.url, m) for m in API_LINK.findall(page.text[:200_000])]
+    return [u for u in dict.fromkeys(urls) if _in_scope(cfg, u)]
+
+
 async def collect_cors(observer: Observer, cfg: Config) -> CorsObservation:
     http_chain, https_chain = await site_chains(observer, cfg)
     page = final_page(http_chain, https_chain)
     targets = [page.url if page is not None else cfg.site.url]
+    targets += api_urls(cfg, [page] if page is not None else [])
     for origin in _host_origins(cfg)[1:]:
         targets.append(origin + "/")
-    targets = [t for t in dict.fromkeys(targets) if _in_scope(cfg, t)]
+    targets = [t for t in dict.fromkeys(targets) if _in_scope(cfg, t)][:MAX_CORS_TARGETS]
 
     async def probe(url: str, kind: str, origin: str, preflight: bool) -> CorsProbe:
         if preflight:
