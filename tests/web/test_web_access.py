@@ -92,3 +92,10 @@ def test_no_login_url_is_skipped_and_dead_login_is_error():
     (f,) = [f for f in access.judge(AccessObservation()) if f.id == "access.ratelimit.missing"]
     assert f.status == "skipped"
     assert burst([ex(LOGIN, error="connect: refused", method="POST")] * 30).status == "error"
+
+
+def test_too_few_attempts_in_the_time_bound_is_error_not_fail():
+    slow = [ex(LOGIN, 200, {}, "wrong password", method="POST")] * 4
+    obs = AccessObservation(login_url=LOGIN, burst=BurstResult(LOGIN, tuple(slow), 10.0, 30))
+    (f,) = [f for f in access.judge(obs) if f.id == "access.ratelimit.missing"]
+    assert f.status == "error" and "only 4 attempts" in f.title

@@ -151,6 +151,15 @@ def _ratelimit(obs: AccessObservation) -> Finding:
             subject, "The login throttles failed attempts", evidence=why, **fields
         )
     statuses = sorted({r.status for r in answered})
+    enough = min(burst.planned or len(burst.responses), 10)
+    if len(answered) < enough:
+        # The login was too slow for the burst to fit its time bound: not tested, not fail.
+        return RATELIMIT_MISSING.error(
+            subject,
+            f"only {len(answered)} attempts fit in {burst.seconds:.1f} s; "
+            f"{enough} are needed to judge throttling",
+            **fields,
+        )
     if len(answered) < len(burst.responses) // 2:
         # Most attempts failed at the connection: something cut us off, but we cannot tell
         # throttling from an outage. Not tested, never fail (internet.nl #871).
