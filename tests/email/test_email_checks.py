@@ -78,6 +78,8 @@ ZONE: dict = {
     "_dmarc.nop.test": [_txt("v=DMARC1; sp=reject")],
     "_dmarc.spnone.test": [_txt("v=DMARC1; p=reject; sp=none; rua=mailto:d@spnone.test")],
     "_dmarc.norua.test": [_txt("v=DMARC1; p=quarantine")],
+    "_dmarc.ext.test": [_txt("v=DMARC1; p=reject; rua=mailto:a@reports.test,mailto:b@vendor.test")],
+    "ext.test._report._dmarc.vendor.test": [_txt("v=DMARC1")],
     "_dmarc.lower.test": [_txt("v=dmarc1; p=reject")],  # the version value is case-sensitive
     "_dmarc.testing.test": [_txt("v=DMARC1; p=reject; t=y; rua=mailto:d@testing.test")],
     "rua._dmarc.ent.test": [_txt("x")],  # _dmarc.ent.test is an empty non-terminal: NODATA
@@ -279,6 +281,17 @@ def test_dmarc_policy_none(dns_port, domain, expected):
 def test_dmarc_rua(dns_port):
     assert status(run(dns_port, "norua.test"), "email.dmarc.rua-missing") == "warn"
     assert status(run(dns_port, "good.test"), "email.dmarc.rua-missing") == "pass"
+
+
+def test_dmarc_foreign_report_address_needs_consent(dns_port):
+    findings = run(dns_port, "ext.test")
+    assert status(
+        findings, "email.dmarc.report-consent", "ext.test._report._dmarc.vendor.test"
+    ) == ("pass")
+    missing = one(findings, "email.dmarc.report-consent", "ext.test._report._dmarc.reports.test")
+    assert str(missing.status) == "warn" and "NXDOMAIN" in missing.evidence
+    # an address inside the domain needs no consent record
+    assert not only(run(dns_port, "good.test"), "email.dmarc.report-consent")
 
 
 def test_dmarc_discovery_differs_psl_vs_tree_walk(dns_port):

@@ -93,6 +93,14 @@ DMARC_RUA = check(
     2,
     "Add rua=mailto:<mailbox> so you learn who sends as your domain and whether your mail passes.",
 )
+DMARC_CONSENT = check(
+    "email.dmarc.report-consent",
+    "A DMARC report address outside the domain has not agreed to receive reports",
+    "medium",
+    2,
+    'Publish TXT "v=DMARC1" at <domain>._report._dmarc.<report domain> (your DMARC report '
+    "provider documents it), or receivers will not send the reports there.",
+)
 DMARC_DIFFER = check(
     "email.dmarc.readings-differ",
     "RFC 7489 and DMARCbis (RFC 9989) read the DMARC record differently",
@@ -404,6 +412,7 @@ def judge_dmarc(obs: EmailObservations, cfg: Config) -> list[Finding]:
             out.append(DMARC_RUA.passed(subject, evidence=", ".join(valid[0].rua)))
         else:
             out.append(DMARC_RUA.finding("warn", subject, evidence=record_text))
+    out += _consents(dm, subject)
     a, b = readings[RFC7489], readings[RFC9989]
     diffs: list[str] = []
     if a and b:
@@ -432,6 +441,26 @@ def judge_dmarc(obs: EmailObservations, cfg: Config) -> list[Finding]:
                 subject, "RFC 7489 and RFC 9989 agree", evidence=" | ".join(warnings), **fields
             )
         )
+    return out
+
+
+def _consents(dm: DmarcAnswers, subject: str) -> list[Finding]:
+    out = []
+    for name, answer in dm.report_consent.items():
+        dest = name.split("._report._dmarc.", 1)[1]
+        if not answer.answered:
+            out.append(DMARC_CONSENT.error(name, _why_absent(answer)))
+        elif any(is_dmarc_record(r) for r in answer.records):
+            out.append(DMARC_CONSENT.passed(name, f"{dest} accepts reports for {dm.domain}"))
+        else:
+            out.append(
+                DMARC_CONSENT.finding(
+                    "warn",
+                    name,
+                    f"{dest} has not agreed to receive DMARC reports for {dm.domain}",
+                    evidence=_why_absent(answer),
+                )
+            )
     return out
 
 

@@ -199,6 +199,18 @@ def read_9989(text: str) -> DmarcReading:
     return out
 
 
+def report_destinations(text: str) -> list[str]:
+    """Domains of the mailto: rua/ruf addresses of a record (for the consent check)."""
+    tags = parse_tags(text)
+    out = []
+    for name in ("rua", "ruf"):
+        for uri in (tags.get(name) or "").split(","):
+            uri = uri.strip().split("!", 1)[0]
+            if uri.lower().startswith("mailto:") and "@" in uri:
+                out.append(uri.rpartition("@")[2].rstrip(".").lower())
+    return list(dict.fromkeys(out))
+
+
 def _downgrade(policy: str | None) -> str | None:
     return {"reject": "quarantine", "quarantine": "none"}.get(policy or "", policy)
 

@@ -11,7 +11,12 @@ import asyncio
 from dataclasses import dataclass, field
 
 from launchready.config import Config
-from launchready.email.dmarc import org_domain, tree_walk_names
+from launchready.email.dmarc import (
+    is_dmarc_record,
+    org_domain,
+    report_destinations,
+    tree_walk_names,
+)
 from launchready.email.policy import SenderCheck, SpfPolicy, analyse, check_sender
 from launchready.net import DnsAnswer
 from launchready.observe.observer import Observer
@@ -26,6 +31,9 @@ class DmarcAnswers:
     answers: dict[str, DnsAnswer] = field(default_factory=dict)
     names_7489: list[str] = field(default_factory=list)
     names_9989: list[str] = field(default_factory=list)
+    # RFC 7489 §7.1 / RFC 9990: a report address outside the domain must consent at
+    # <domain>._report._dmarc.<destination>; keyed by that name.
+    report_consent: dict[str, DnsAnswer] = field(default_factory=dict)
 
 
 @dataclass
@@ -49,6 +57,15 @@ async def collect_dmarc(observer: Observer, domain: str) -> DmarcAnswers:
     names = list(dict.fromkeys([*out.names_7489, *out.names_9989]))
     answers = await asyncio.gather(*(observer.dns(n, "TXT") for n in names))
     out.answers = dict(zip(names, answers, strict=True))
+    consent_names = []
+    for answer in out.answers.values():
+        for record in (r for r in answer.records if is_dmarc_record(r)):
+            for dest in report_destinations(record):
+                if org_domain(dest) != org:
+                    consent_names.append(f"{domain}._report._dmarc.{dest}")
+    consent_names = list(dict.fromkeys(consent_names))
+    consents = await asyncio.gather(*(observer.dns(n, "TXT") for n in consent_names))
+    out.report_consent = dict(zip(consent_names, consents, strict=True))
     return out
 
 
