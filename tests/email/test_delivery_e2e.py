@@ -176,3 +176,81 @@ def test_message_that_never_arrives(world, relay, monkeypatch):
     arrival = one(findings, "email.delivery.arrival")
     assert str(arrival.status) == "fail"
     assert "INBOX" in arrival.evidence and "Junk" in arrival.evidence
+
+
+@pytest.fixture(scope="module")
+def tls_world(tmp_path_factory, signing_key):
+    """The same world with implicit TLS on both sides: SMTPS (465) and IMAPS (993)."""
+    pem, record = signing_key
+    root = tmp_path_factory.mktemp("mailtls")
+    ca = LocalCA()
+    bundle = ca.write_bundle(root / "ca.pem")
+    imap_cert = ca.issue("imap.portal.test").write(root / "certs")
+    zone = {
+        "portal.test": [("TXT", "v=spf1 ip4:127.0.0.1 -all")],
+        "_dmarc.portal.test": [("TXT", "v=DMARC1; p=reject")],
+        "s1._domainkey.portal.test": [("TXT", record)],
+        "smtp.portal.test": [("A", "127.0.0.1")],
+        "imap.portal.test": [("A", "127.0.0.1")],
+    }
+    with (
+        DnsServer({"test": zone}) as dns,
+        DovecotServer(root / "imap", IMAP_USER, IMAP_PASSWORD, tls_cert=imap_cert) as mailbox,
+        MailRelay(
+            mailbox.deliver,
+            dkim_domain="portal.test",
+            selector="s1",
+            private_key_pem=pem,
+            public_key_record=record,
+            tls_context=server_context(ca.issue("smtp.portal.test")),
+            implicit_tls=True,
+            credentials=(SMTP_USER, SMTP_PASSWORD),
+        ) as relay,
+    ):
+        yield {"dns": dns, "mailbox": mailbox, "relay": relay, "bundle": bundle}
+
+
+def _tls_cfg(world, monkeypatch, *, trust: bool = True):
+    monkeypatch.setenv("LR_SMTP_PASSWORD", SMTP_PASSWORD)
+    monkeypatch.setenv("LR_IMAP_PASSWORD", IMAP_PASSWORD)
+    bundle = f'ca_bundle = "{world["bundle"]}"\n' if trust else ""
+    return parse_config(
+        f"""
+[site]
+url = "https://portal.launch.test"
+[network]
+nameservers = ["127.0.0.1:{world["dns"].port}"]
+timeout = 5
+{bundle}connect_to = [":465:127.0.0.1:{world["relay"].port}", \
+":993:127.0.0.1:{world["mailbox"].tls_port}"]
+[email]
+domain = "portal.test"
+[email.smtp]
+host = "smtp.portal.test"
+port = 465
+security = "tls"
+username = "{SMTP_USER}"
+password = "${{LR_SMTP_PASSWORD}}"
+from = "noreply@portal.test"
+to = "probe@portal.test"
+[email.imap]
+host = "imap.portal.test"
+username = "{IMAP_USER}"
+password = "${{LR_IMAP_PASSWORD}}"
+wait = 10
+poll = 0.2
+"""
+    )
+
+
+def test_implicit_tls_on_both_sides(tls_world, monkeypatch):
+    findings = audit(_tls_cfg(tls_world, monkeypatch))
+    delivery = [f for f in findings if f.id.startswith("email.delivery.")]
+    assert [(f.id, str(f.status)) for f in delivery if str(f.status) != "pass"] == []
+
+
+def test_untrusted_relay_certificate_stops_at_tls(tls_world, monkeypatch):
+    findings = audit(_tls_cfg(tls_world, monkeypatch, trust=False))
+    sent = one(findings, "email.delivery.send")
+    assert str(sent.status) == "fail" and sent.extra["stage"] == "tls"
+    assert "certificate" in sent.evidence.lower()

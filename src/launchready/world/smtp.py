@@ -85,6 +85,7 @@ class MailRelay:
         private_key_pem: bytes,
         public_key_record: str,
         tls_context: ssl.SSLContext | None = None,
+        implicit_tls: bool = False,
         credentials: tuple[str, str] | None = None,
         hostname: str = "mx.world.test",
     ) -> None:
@@ -94,6 +95,7 @@ class MailRelay:
         self.private_key_pem = private_key_pem
         self.public_key_record = public_key_record
         self.tls_context = tls_context
+        self.implicit_tls = implicit_tls  # TLS from the first byte (port 465) instead of STARTTLS
         self.credentials = credentials
         self.hostname = hostname
         self.folder = "INBOX"
@@ -118,12 +120,15 @@ class MailRelay:
     def start(self) -> MailRelay:
         self.port = free_port()
         kwargs: dict = {}
-        if self.tls_context is not None:
+        if self.tls_context is not None and self.implicit_tls:
+            kwargs.update(ssl_context=self.tls_context)
+        elif self.tls_context is not None:
             kwargs.update(tls_context=self.tls_context, require_starttls=True)
         if self.credentials is not None:
             kwargs.update(
                 authenticator=self._authenticate,
-                auth_require_tls=self.tls_context is not None,
+                # aiosmtpd only knows STARTTLS as "TLS"; implicit TLS is encrypted already
+                auth_require_tls=self.tls_context is not None and not self.implicit_tls,
             )
         self._controller = Controller(
             _Handler(self),
