@@ -91,20 +91,6 @@ class SpfRecord:
     def all_term(self) -> Term | None:
         return next((t for t in self.directives if t.name == "all"), None)
 
-    @property
-    def querying_terms(self) -> int:
-        """Terms that cost a DNS lookup on their own (not counting what includes pull in)."""
-        dead = False
-        n = 0
-        for term in self.directives:
-            if dead:
-                break
-            n += term.queries_dns
-            dead = term.name == "all"
-        if self.redirect is not None and self.all_term is None:
-            n += 1
-        return n
-
 
 def is_spf_record(text: str) -> bool:
     return bool(_SPF_VERSION.match(text))
@@ -279,7 +265,6 @@ class _State:
     lookups: int = 0
     void: int = 0
     trace: list[str] = field(default_factory=list)
-    validated: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 def _valid_domain(domain: str) -> bool:
@@ -308,10 +293,6 @@ def _in_network(ip: IP, address: str, prefix: int | None) -> bool:
         return False
     bits = other.max_prefixlen if prefix is None else prefix
     return ip in ipaddress.ip_network(f"{other}/{bits}", strict=False)
-
-
-def reverse_name(ip: IP) -> str:
-    return ip.reverse_pointer
 
 
 class Evaluator:
@@ -350,7 +331,7 @@ class Evaluator:
         if not _valid_domain(domain):
             return SpfResult("none", domain, why=f"{domain!r} is not a valid domain name")
         try:
-            result = await self._check(ctx, domain, state, top=True)
+            result = await self._check(ctx, domain, state)
         except SpfError as exc:
             result = SpfResult(exc.result, domain, why=exc.why)
         result.lookups, result.void_lookups, result.trace = state.lookups, state.void, state.trace
@@ -367,7 +348,7 @@ class Evaluator:
             raise perm(f"{domain} has {len(records)} SPF records; exactly one is allowed")
         return (records[0] if records else None), answer
 
-    async def _check(self, ctx: _Context, domain: str, state: _State, top: bool) -> SpfResult:
+    async def _check(self, ctx: _Context, domain: str, state: _State) -> SpfResult:
         if not _valid_domain(domain):
             return SpfResult("none", domain, why=f"{domain!r} is not a valid domain name")
         text, _ = await self.find_record(domain)
@@ -389,7 +370,7 @@ class Evaluator:
             state.trace.append(f"{domain}: redirect={target}")
             if not _valid_domain(target):
                 raise perm(f"redirect target {target!r} is not a valid domain")
-            result = await self._check(ctx, target, state, top=False)
+            result = await self._check(ctx, target, state)
             if result.result == "none":
                 raise perm(f"redirect target {target} publishes no SPF record")
             return result
@@ -440,7 +421,7 @@ class Evaluator:
             state.trace.append(f"{ctx.domain}: include:{target}")
             if not _valid_domain(target):
                 raise perm(f"include target {target!r} is not a valid domain")
-            result = await self._check(ctx, target, state, top=False)
+            result = await self._check(ctx, target, state)
             if result.result in ("permerror", "temperror"):
                 raise SpfError(result.result, result.why)
             if result.result == "none":
@@ -482,7 +463,7 @@ class Evaluator:
     ) -> list[str]:
         """RFC 7208 §5.5: PTR names of the client whose forward lookup gives the client back.
         Only the first 10 names are tried; names whose lookups fail are skipped."""
-        answer = await self.lookup(reverse_name(ctx.ip), "PTR")
+        answer = await self.lookup(ctx.ip.reverse_pointer, "PTR")
         if _is_error(answer):
             if count_void:
                 raise temp(f"PTR lookup failed: {answer.rcode}")
