@@ -313,8 +313,11 @@ def _dkim(port, *selectors):
     return run(port, "good.test", f"dkim_selectors = [{names}]")
 
 
-def test_dkim_selectors_not_configured_is_skipped(dns_port):
-    assert status(run(dns_port, "good.test"), "email.dkim.missing") == "skipped"
+def test_dkim_selectors_not_configured_is_skipped_with_a_hint(dns_port):
+    published = one(run(dns_port, "good.test"), "email.dkim.missing")
+    assert str(published.status) == "skipped" and "probably published" in published.evidence
+    absent = one(run(dns_port, "none.test"), "email.dkim.missing")
+    assert str(absent.status) == "skipped" and "probably no DKIM key" in absent.evidence
 
 
 @pytest.mark.parametrize(

@@ -469,8 +469,9 @@ def judge_dkim(obs: EmailObservations, cfg: Config) -> list[Finding]:
     domain = obs.domain or ""
     if not obs.dkim:
         why = "no [email] dkim_selectors configured (selectors cannot be discovered from DNS)"
+        hint = _dkim_hint(obs.dkim_hint)
         return [
-            DKIM_MISSING.skipped(f"_domainkey.{domain}", why),
+            DKIM_MISSING.skipped(f"_domainkey.{domain}", why, evidence=hint),
             DKIM_WEAK.skipped(f"_domainkey.{domain}", why),
         ]
     out: list[Finding] = []
@@ -522,6 +523,16 @@ def judge_dkim(obs: EmailObservations, cfg: Config) -> list[Finding]:
         if key.testing:
             out.append(DKIM_TESTING.finding("warn", subject, evidence=key.record[:120]))
     return out
+
+
+def _dkim_hint(answer: DnsAnswer | None) -> str:
+    if answer is None:
+        return ""
+    if answer.rcode == Rcode.NXDOMAIN:
+        return f"{answer.name} does not exist: probably no DKIM key is published (RFC 8020 hint)"
+    if answer.name_exists:
+        return f"{answer.name} exists: DKIM keys are probably published under some selector"
+    return ""
 
 
 def _weak(key, subject: str) -> Finding:

@@ -42,6 +42,9 @@ class EmailObservations:
     spf: SpfPolicy | None = None
     dmarc: DmarcAnswers | None = None
     dkim: dict[str, DnsAnswer] = field(default_factory=dict)  # selector -> TXT answer
+    # Without selectors: `_domainkey.<domain>` answers NODATA when any key exists below it and
+    # NXDOMAIN when none does (RFC 8020). A hint only: some servers get this wrong.
+    dkim_hint: DnsAnswer | None = None
     mx: DnsAnswer | None = None
     mta_sts: DnsAnswer | None = None
     tls_rpt: DnsAnswer | None = None
@@ -97,6 +100,8 @@ async def collect(observer: Observer, cfg: Config) -> EmailObservations:
     )
     obs.spf, obs.dmarc, obs.mx, obs.mta_sts, obs.tls_rpt = results[:5]
     obs.dkim = dict(zip(selectors, results[5:], strict=True))
+    if not selectors:
+        obs.dkim_hint = await lookup(f"_domainkey.{domain}", "TXT")
     if cfg.email.smtp is not None and cfg.email.imap is not None:
         from launchready.email.delivery import run_delivery_check
 
