@@ -54,15 +54,17 @@ def _handshake(
 
 
 class TlsProber:
-    def __init__(self, connector: Connector, ca_bundle: Path | None, timeout: float,
-                 concurrency: int = 16) -> None:
+    def __init__(
+        self, connector: Connector, ca_bundle: Path | None, timeout: float, concurrency: int = 16
+    ) -> None:
         self.connector = connector
         self.ca_bundle = ca_bundle
         self.timeout = timeout
         # Our own threads, as many as probes may run at once: a probe must never wait in a queue
         # behind a stalled host's handshake, or a healthy host would be reported as timing out.
-        self._executor = ThreadPoolExecutor(max_workers=concurrency,
-                                            thread_name_prefix="launchready-tls")
+        self._executor = ThreadPoolExecutor(
+            max_workers=concurrency, thread_name_prefix="launchready-tls"
+        )
 
     async def probe(
         self, host: str, port: int = 443, *, min_version: str = "", max_version: str = ""
@@ -104,8 +106,7 @@ class TlsProber:
     async def _run(self, host: str, port: int, ctx: ssl.SSLContext):
         sock = await self.connector.open_socket(host, port)
         loop = asyncio.get_running_loop()
-        handshake = loop.run_in_executor(self._executor, _handshake, sock, ctx, host,
-                                         self.timeout)
+        handshake = loop.run_in_executor(self._executor, _handshake, sock, ctx, host, self.timeout)
         try:
             # The socket timeout bounds each read; this bounds a server that trickles bytes.
             return await asyncio.wait_for(handshake, self.timeout * 2)
