@@ -13,11 +13,13 @@ from launchready.checks import access as access_checks
 from launchready.checks import cache as cache_checks
 from launchready.checks import cors as cors_checks
 from launchready.checks import dns as dns_checks
+from launchready.checks import email as email_checks
 from launchready.checks import exposure as exposure_checks
 from launchready.checks import headers as headers_checks
 from launchready.checks import http as http_checks
 from launchready.checks import tls as tls_checks
 from launchready.config import Config
+from launchready.observe import email as email_observe
 from launchready.observe import transport
 from launchready.observe import web as web_observe
 from launchready.observe.observer import Observer
@@ -44,6 +46,7 @@ AREAS: tuple[Area, ...] = (
     Area("cache", web_observe.collect_cache, cache_checks.judge, "shared caching of pages"),
     Area("exposure", web_observe.collect_exposure, exposure_checks.judge_hosts, "files, debug"),
     Area("access", web_observe.collect_access, access_checks.judge, "admin routes, login burst"),
+    Area("email", email_observe.collect, email_checks.judge, "SPF, DKIM, DMARC, MX, delivery"),
 )
 
 # Areas of CONTRACT §5 that other commands own; accepted by --only for forward compatibility.
