@@ -44,8 +44,13 @@ def strict_context(
     return ctx
 
 
+@lru_cache(maxsize=16)
 def permissive_context(min_version: str = "", max_version: str = "") -> ssl.SSLContext:
-    """Accepts anything the local OpenSSL can still speak, to retrieve and explain the chain."""
+    """Accepts anything the local OpenSSL can still speak, to retrieve and explain the chain.
+
+    Cached like `verified_context`: one context per version pin, so requests to a host with a
+    bad certificate share one connection pool instead of building a context (and a fresh TLS
+    session) per request. Callers must not mutate it."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE

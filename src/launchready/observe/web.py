@@ -43,6 +43,14 @@ LOGIN_PATHS = ("/login/", "/login", "/accounts/login/", "/admin/login/", "/users
 ADMIN_PATHS = ("/admin/", "/administrator/", "/wp-admin/", "/django-admin/", "/_admin/",
                "/phpmyadmin/", "/adminer.php", "/manager/html", "/backoffice/")  # fmt: skip
 MAX_ASSETS = 8
+# Probes keep only what their judges read, so hundreds of them stay small in memory: a path
+# proof is in the first bytes, a CORS or caching verdict in the headers.
+SCAN_CAP = 64 * 1024
+PAGE_CAP = 256 * 1024
+HEADERS_CAP = 8 * 1024
+# Parallel requests per scanned host: each open TLS connection costs ~128 KiB of buffers, and
+# a path scan gains little from more lanes (it is one host's server either way).
+SCAN_LANES = 2
 MAX_SOURCE_MAPS = 4
 _PASSWORD = re.compile(r"<input[^>]+type\s*=\s*[\"']?password", re.IGNORECASE)
 
@@ -88,7 +96,9 @@ async def login_page(observer: Observer, cfg: Config) -> HttpExchange | None:
         ex = await observer.fetch(cfg.site.login_url)
         return ex if ex.ok else None
     base = _origin(cfg.site.url)
-    found = await asyncio.gather(*(observer.fetch(base + p) for p in LOGIN_PATHS))
+    found = await asyncio.gather(
+        *(observer.fetch(base + p, max_body=PAGE_CAP) for p in LOGIN_PATHS)
+    )
     for ex in found:
         if ex.ok and ex.status == 200 and _PASSWORD.search(ex.text):
             return ex
@@ -124,7 +134,9 @@ async def collect_headers(observer: Observer, cfg: Config) -> HeadersObservation
             (h.error for c in (https_chain, http_chain) for h in c.hops if h.error), "no final page"
         )
         return HeadersObservation(cfg.site.url, None, error=why)
-    cors = await observer.fetch(page.url, headers={"Origin": ARBITRARY_ORIGIN})
+    cors = await observer.fetch(
+        page.url, headers={"Origin": ARBITRARY_ORIGIN}, max_body=HEADERS_CAP
+    )
     site = from_net(
         cfg.site.host,
         http_chain=http_chain if http_chain.hops else None,
@@ -199,7 +211,13 @@ async def collect_cors(observer: Observer, cfg: Config) -> CorsObservation:
         targets.append(origin + "/")
     targets = [t for t in dict.fromkeys(targets) if _in_scope(cfg, t)][:MAX_CORS_TARGETS]
 
+    lane = asyncio.Semaphore(SCAN_LANES)
+
     async def probe(url: str, kind: str, origin: str, preflight: bool) -> CorsProbe:
+        async with lane:
+            return await _probe(url, kind, origin, preflight)
+
+    async def _probe(url: str, kind: str, origin: str, preflight: bool) -> CorsProbe:
         if preflight:
             ex = await observer.fetch(
                 url,
@@ -212,7 +230,7 @@ async def collect_cors(observer: Observer, cfg: Config) -> CorsObservation:
                 },
             )
         else:
-            ex = await observer.fetch(url, headers={"Origin": origin})
+            ex = await observer.fetch(url, headers={"Origin": origin}, max_body=HEADERS_CAP)
         return CorsProbe(url, origin, kind, ex, preflight)
 
     jobs = []
@@ -242,7 +260,7 @@ async def collect_cache(observer: Observer, cfg: Config) -> CacheObservation:
         if urlsplit(url).scheme in ("http", "https") and _in_scope(cfg, url):
             asset_urls.append(url)
     asset_urls = list(dict.fromkeys(asset_urls))[:MAX_ASSETS]
-    assets = await asyncio.gather(*(observer.fetch(u) for u in asset_urls))
+    assets = await asyncio.gather(*(observer.fetch(u, max_body=HEADERS_CAP) for u in asset_urls))
     return CacheObservation(tuple(pages), page.url, tuple(assets))
 
 
@@ -255,11 +273,16 @@ async def _exposure_for(
     host = urlsplit(base).hostname or ""
     token = _rand()
     shapes = (f"/{token}", f"/.{token}", f"/{token}.env", f"/{token}.zip")
-    baseline = await asyncio.gather(*(observer.fetch(base + p, active=True) for p in shapes))
+    baseline = await asyncio.gather(
+        *(observer.fetch(base + p, active=True, max_body=SCAN_CAP) for p in shapes)
+    )
     if all(not b.ok for b in baseline):
         return ExposureObservation(
             base, tuple(baseline), error=baseline[0].error or "the host did not answer"
         )
+    # A host whose certificate fails (tls.* reports it) is scanned without verification:
+    # otherwise every probe would pay a failed verified handshake before its retry.
+    verify = not any(b.verified is False for b in baseline)
     jobs: list[tuple[str, str, dict | None]] = []
     for fam in catalogue.families():
         headers = {"Range": fam.range} if fam.range else None
@@ -271,9 +294,15 @@ async def _exposure_for(
             url = urljoin(page.url, src)
             if _origin(url) == base:
                 jobs.append(("source-map", urlsplit(url).path + ".map", None))
-    exchanges = await asyncio.gather(
-        *(observer.fetch(base + path, headers=h, active=True) for _, path, h in jobs)
-    )
+    lane = asyncio.Semaphore(SCAN_LANES)
+
+    async def get(path: str, headers: dict | None) -> HttpExchange:
+        async with lane:
+            return await observer.fetch(
+                base + path, headers=headers, active=True, max_body=SCAN_CAP, verify=verify
+            )
+
+    exchanges = await asyncio.gather(*(get(path, h) for _, path, h in jobs))
     probes = tuple(
         ExposureProbe(fid, path, ex) for (fid, path, _), ex in zip(jobs, exchanges, strict=True)
     )
@@ -283,8 +312,11 @@ async def _exposure_for(
         active=True,
         body=b'{"launchready": ',
         headers={"Content-Type": "application/json"},
+        max_body=SCAN_CAP,
     )
-    bad_query = await observer.fetch(base + f"/{token}/?id=%27%22%3C", active=True)
+    bad_query = await observer.fetch(
+        base + f"/{token}/?id=%27%22%3C", active=True, max_body=SCAN_CAP
+    )
     return ExposureObservation(base, tuple(baseline), probes, (baseline[0], malformed, bad_query))
 
 
@@ -292,7 +324,15 @@ async def collect_exposure(observer: Observer, cfg: Config) -> list[ExposureObse
     http_chain, https_chain = await site_chains(observer, cfg)
     page = final_page(http_chain, https_chain)
     bases = [b for b in _host_origins(cfg) if _in_scope(cfg, b)]
-    return list(await asyncio.gather(*(_exposure_for(observer, cfg, b, page) for b in bases)))
+    # Hosts two at a time: each scan is ~150 requests, and a dozen hosts at once would hold
+    # thousands of pending requests (and their buffers) for no gain in wall time.
+    gate = asyncio.Semaphore(2)
+
+    async def one(base: str) -> ExposureObservation:
+        async with gate:
+            return await _exposure_for(observer, cfg, base, page)
+
+    return list(await asyncio.gather(*(one(b) for b in bases)))
 
 
 # ---- access -------------------------------------------------------------------------------
@@ -310,8 +350,8 @@ async def collect_access(observer: Observer, cfg: Config) -> AccessObservation:
     chains, baseline = await asyncio.gather(
         asyncio.gather(*(observer.chain(u) for u in urls)),
         asyncio.gather(
-            observer.fetch(f"{base}/{token}", active=True),
-            observer.fetch(f"{base}/{token}/", active=True),
+            observer.fetch(f"{base}/{token}", active=True, max_body=SCAN_CAP),
+            observer.fetch(f"{base}/{token}/", active=True, max_body=SCAN_CAP),
         ),
     )
     login = await login_page(observer, cfg)
