@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from launchready.errors import LaunchreadyError
 from launchready.redact import REDACTOR
@@ -64,7 +65,7 @@ def write_text(text: str, output: Path | None) -> None:
 
 
 def fail_usage(message: str) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {REDACTOR.scrub(message)}")
+    stderr.print(f"[bold red]error:[/] {escape(REDACTOR.scrub(message))}", soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -74,7 +75,7 @@ def run_guarded(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except LaunchreadyError as exc:
-        stderr.print(f"[bold red]error:[/] {REDACTOR.scrub(str(exc))}")
+        stderr.print(f"[bold red]error:[/] {escape(REDACTOR.scrub(str(exc)))}", soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         stderr.print("interrupted")

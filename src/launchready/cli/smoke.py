@@ -85,9 +85,7 @@ def smoke_command(
             write_text("\n".join(to_hurl(load_flow(p)) for p in paths), output)
             return 0
         loaded = load_checked(paths)
-        run = asyncio.run(
-            run_smoke_async(cfg, loaded, read_only=read_only, on_fail=on_fail)
-        )
+        run = asyncio.run(run_smoke_async(cfg, loaded, read_only=read_only, on_fail=on_fail))
         emit_report(run.report, fmt, output, cfg)
         return run.exit_code
 

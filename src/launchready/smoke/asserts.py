@@ -108,7 +108,7 @@ def parse_expectation(text: str) -> Expectation:
 
 
 def _shown(value: Any) -> str:
-    if value is MISSING or value is None and not isinstance(value, str):
+    if value is MISSING or (value is None and not isinstance(value, str)):
         return "<missing>" if value is MISSING else "null"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
@@ -134,7 +134,9 @@ def compare(actual: Any, op: str, expected: str) -> bool:
     if actual is MISSING:
         return op == "!="
     if op == "matches":
-        return re.search(expected, actual if isinstance(actual, str) else _shown(actual)) is not None
+        return (
+            re.search(expected, actual if isinstance(actual, str) else _shown(actual)) is not None
+        )
     if op == "contains":
         if isinstance(actual, list):
             want = _literal(expected)

@@ -105,7 +105,9 @@ class Flow:
     def all_steps(self) -> tuple[Step, ...]:
         return self.steps + self.finally_steps
 
-    def missing_env(self, env: Mapping[str, str] | None = None) -> list[tuple[str, str, int | None]]:
+    def missing_env(
+        self, env: Mapping[str, str] | None = None
+    ) -> list[tuple[str, str, int | None]]:
         """(file, variable, line) for every `${NAME}` the environment does not provide."""
         environ = os.environ if env is None else env
         out = []
@@ -175,9 +177,7 @@ class _Loader:
                 raise _err("each step must be a table", path, lines, table, index)
             if "include" in entry:
                 if set(entry) - {"include"}:
-                    raise _err(
-                        "an include step holds only `include`", path, lines, table, index
-                    )
+                    raise _err("an include step holds only `include`", path, lines, table, index)
                 for i, inc in enumerate(
                     _as_list(entry["include"], path, lines, table, index, "include")
                 ):
@@ -265,7 +265,11 @@ def _step(path: Path, entry: dict, lines: dict, text: list[str], table: str, ind
             "request",
             bodies[1],
         )
-    form = _str_map(request["form"], path, lines, *key, "request", "form") if "form" in request else None
+    form = (
+        _str_map(request["form"], path, lines, *key, "request", "form")
+        if "form" in request
+        else None
+    )
     body = request.get("body")
     if body is not None and not isinstance(body, str):
         raise _err("body must be a string", path, lines, *key, "request", "body")
@@ -293,7 +297,7 @@ def _step(path: Path, entry: dict, lines: dict, text: list[str], table: str, ind
 
     raw_capture = entry.get("capture", {})
     if not isinstance(raw_capture, dict):
-        raise _err("capture must be a table NAME = \"kind arg\"", path, lines, *key, "capture")
+        raise _err('capture must be a table NAME = "kind arg"', path, lines, *key, "capture")
     captures = []
     for name, spec in raw_capture.items():
         if not isinstance(spec, str):
@@ -342,7 +346,9 @@ def _step(path: Path, entry: dict, lines: dict, text: list[str], table: str, ind
         csrf=csrf,
         impact=impact,
         retries=retries,
-        retry_delay_ms=_number(entry.get("retry_delay_ms", 500), path, lines, *key, "retry_delay_ms"),
+        retry_delay_ms=_number(
+            entry.get("retry_delay_ms", 500), path, lines, *key, "retry_delay_ms"
+        ),
         degraded_ms=(
             _number(entry["degraded_ms"], path, lines, *key, "degraded_ms", minimum=1)
             if "degraded_ms" in entry

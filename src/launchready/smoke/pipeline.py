@@ -28,9 +28,7 @@ def flow_paths(cfg: Config | None, given: list[Path]) -> list[Path]:
     if given:
         return [Path(p) for p in given]
     if cfg is None or not cfg.smoke.flows:
-        raise UsageError(
-            "no flows: name FLOW.toml files, or set [smoke] flows in launchready.toml"
-        )
+        raise UsageError("no flows: name FLOW.toml files, or set [smoke] flows in launchready.toml")
     out: list[Path] = []
     for index, pattern in enumerate(cfg.smoke.flows):
         full = pattern if Path(pattern).is_absolute() else str(cfg.base_dir / pattern)

@@ -48,11 +48,16 @@ class RollbackResult:
         }
         evidence = REDACTOR.scrub(self.output[-_TAIL:])
         if self.ok:
-            return ROLLBACK.passed("rollback", "Rollback command ran and succeeded", evidence=evidence, **fields)
+            return ROLLBACK.passed(
+                "rollback", "Rollback command ran and succeeded", evidence=evidence, **fields
+            )
         why = self.error or f"exited {self.exit_code}"
         return ROLLBACK.finding(
-            "fail", "rollback", f"Rollback command failed ({why}): a person must act now",
-            evidence=evidence, **fields,
+            "fail",
+            "rollback",
+            f"Rollback command failed ({why}): a person must act now",
+            evidence=evidence,
+            **fields,
         )
 
 
@@ -70,7 +75,9 @@ def run_rollback(command: str, env: dict[str, str], timeout: float = 600.0) -> R
             start_new_session=True,
         )
     except OSError as exc:
-        return RollbackResult(command, None, "", time.perf_counter() - started, f"cannot start: {exc}")
+        return RollbackResult(
+            command, None, "", time.perf_counter() - started, f"cannot start: {exc}"
+        )
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -65,7 +65,7 @@ class FlowResult:
         return None
 
 
-def _origin_hosts(flows: Iterable[Flow]) -> set[str]:
+def origin_hosts(flows: Iterable[Flow]) -> set[str]:
     hosts = set()
     for flow in flows:
         try:
@@ -97,7 +97,7 @@ def _register_cookies(response: Response, jar: dict[str, str]) -> None:
             parsed = SimpleCookie()
             parsed.load(raw)
         except CookieError:
-            name, _, rest = raw.partition("=")
+            _, _, rest = raw.partition("=")
             REDACTOR.add(rest.split(";", 1)[0].strip())
             continue
         for morsel in parsed.values():
@@ -139,9 +139,7 @@ class FlowRun:
             if self.read_only and step.mutating:
                 results.append(self._skip(step, "read-only mode: mutating step"))
             elif missing:
-                results.append(
-                    self._skip(step, f"{{{{{sorted(missing)[0]}}}}} was never captured")
-                )
+                results.append(self._skip(step, f"{{{{{sorted(missing)[0]}}}}} was never captured"))
             else:
                 results.append(await self.run_step(step))
         return FlowResult(self.flow, results)
@@ -154,7 +152,9 @@ class FlowRun:
         try:
             url = urljoin(self.base_url + "/", template.render(step.url, self.captures))
             headers = template.render(dict(step.headers), self.captures)
-            form = template.render(dict(step.form), self.captures) if step.form is not None else None
+            form = (
+                template.render(dict(step.form), self.captures) if step.form is not None else None
+            )
             json_body = template.render(step.json, self.captures)
             body = template.render(step.body, self.captures) if step.body is not None else None
         except template.Unresolved as exc:
@@ -250,13 +250,17 @@ async def run_flows_async(
     read_only: bool = False,
 ) -> list[FlowResult]:
     """Run flows one after another (order matters: a later flow may read what an earlier made)."""
-    hosts = set(scope_hosts) | _origin_hosts(flows)
+    hosts = set(scope_hosts) | origin_hosts(flows)
     async with Network(network, scope=Scope(hosts)) as net:
-        results = []
-        for flow in flows:
-            session = net.session()
-            results.append(await FlowRun(flow, session, read_only=read_only).run())
-        return results
+        return await run_flows_on(net, flows, read_only=read_only)
+
+
+async def run_flows_on(net: Network, flows: list[Flow], *, read_only: bool = False):
+    """Run on an open network; each flow gets its own session (cookie jar)."""
+    results = []
+    for flow in flows:
+        results.append(await FlowRun(flow, net.session(), read_only=read_only).run())
+    return results
 
 
 def run_flows(flows: list[Flow], network: NetworkConfig, **kwargs) -> list[FlowResult]:

@@ -43,7 +43,9 @@ def render_text(report: Report) -> str:
         if failing:
             lines.append("")
         for f in failing:
-            lines.append(f"{f.subject} ({f.location.path}:{f.location.line})" if f.location else f.subject)
+            lines.append(
+                f"{f.subject} ({f.location.path}:{f.location.line})" if f.location else f.subject
+            )
             for item in f.evidence.splitlines():
                 lines.append(f"  {item}")
     return "\n".join(lines) + "\n"

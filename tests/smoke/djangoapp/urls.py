@@ -1,6 +1,7 @@
 """Admin plus the deploy endpoints `verify` polls: /version (JSON) and /healthz."""
 
 import os
+import threading
 
 from django.contrib import admin
 from django.http import HttpResponse, JsonResponse
@@ -15,14 +16,24 @@ def deployed_version() -> str:
         return "unknown"
 
 
+VERSION_POLLS = threading.Event()  # set by every /version request; tests wait on it
+
+
 def version(request):
-    return JsonResponse({"build": {"version": deployed_version(), "source": "tests"}})
+    response = JsonResponse({"build": {"version": deployed_version(), "source": "tests"}})
+    VERSION_POLLS.set()  # after reading: a switch made now is seen by the next poll
+    return response
 
 
 def healthz(request):
     if deployed_version().startswith("unhealthy"):
         return JsonResponse({"status": "fail"}, status=503)
     return JsonResponse({"status": "pass"})
+
+
+# Every cookie value the app hands out (session ids, CSRF secrets): the leak test looks for
+# each of them in launchready's outputs.
+ISSUED_COOKIES: list[str] = []
 
 
 class BrokenDeployMiddleware:
@@ -34,7 +45,9 @@ class BrokenDeployMiddleware:
     def __call__(self, request):
         if request.path == "/admin/" and deployed_version().startswith("broken"):
             return HttpResponse("Server Error (500)", status=500)
-        return self.get_response(request)
+        response = self.get_response(request)
+        ISSUED_COOKIES.extend(m.value for m in response.cookies.values() if m.value)
+        return response
 
 
 urlpatterns = [
