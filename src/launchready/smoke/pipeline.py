@@ -15,6 +15,7 @@ from launchready.errors import ConfigError, UsageError
 from launchready.redact import REDACTOR
 from launchready.report import Gate, Report
 from launchready.report.score import exit_code_for, finalize
+from launchready.smoke import template
 from launchready.smoke.findings import failed_step, smoke_report
 from launchready.smoke.flow import Flow, load_flow
 from launchready.smoke.rollback import RollbackResult, run_rollback
@@ -93,7 +94,7 @@ async def run_smoke_async(
     network = cfg.network if cfg else NetworkConfig()
     hosts = cfg.in_scope_hosts() if cfg else set()
     results = await run_flows_async(flows, network, scope_hosts=hosts, read_only=read_only)
-    target = cfg.site.url if cfg else (flows[0].base_url if flows else "")
+    target = cfg.site.url if cfg else (template.render(flows[0].base_url, {}) if flows else "")
     report = smoke_report(results, target=target, started_at=started_at, t0=t0)
     code = exit_code_for(report)
     if report.gate != Gate.FAIL or not on_fail:

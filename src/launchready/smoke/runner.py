@@ -1,5 +1,7 @@
 """Run flows: one cookie jar per flow, steps in file order, a failing step stops the flow (later
-steps `skipped`), `finally` steps always run. Network only through `launchready.net`.
+steps `skipped`). The `finally` block always starts, whatever happened before; within it, a
+failing step stops the rest of the block too (cleanup steps depend on each other, like a login
+before a delete). Network only through `launchready.net`.
 
 Every value that could be a secret is handed to the redactor as soon as it is seen: cookie values
 (from the jar and from Set-Cookie), CSRF tokens, Authorization, secret-named form fields and
@@ -16,6 +18,7 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urljoin, urlsplit
 
 from launchready.config.network import NetworkConfig
+from launchready.errors import OutOfScope
 from launchready.net import Network, Scope
 from launchready.net.network import HttpSession
 from launchready.redact import REDACTOR
@@ -134,14 +137,20 @@ class FlowRun:
                 results.append(result)
                 if result.status == Status.FAIL:
                     stopped = result
+        cleanup_failed: StepResult | None = None
         for step in self.flow.finally_steps:
             missing = template.capture_names(step.templated) - set(self.captures)
-            if self.read_only and step.mutating:
+            if cleanup_failed is not None:
+                results.append(self._skip(step, f"after {cleanup_failed.step.id} failed"))
+            elif self.read_only and step.mutating:
                 results.append(self._skip(step, "read-only mode: mutating step"))
             elif missing:
                 results.append(self._skip(step, f"{{{{{sorted(missing)[0]}}}}} was never captured"))
             else:
-                results.append(await self.run_step(step))
+                result = await self.run_step(step)
+                results.append(result)
+                if result.status == Status.FAIL:
+                    cleanup_failed = result  # later cleanup usually depends on it (login)
         return FlowResult(self.flow, results)
 
     def _skip(self, step: Step, why: str) -> StepResult:
@@ -175,15 +184,18 @@ class FlowRun:
         attempts = 0
         while True:
             attempts += 1
-            raw = await self.session.request(
-                step.method,
-                url,
-                headers=headers,
-                form=form,
-                json=json_body,
-                body=body,
-                follow_redirects=step.follow_redirects,
-            )
+            try:
+                raw = await self.session.request(
+                    step.method,
+                    url,
+                    headers=headers,
+                    form=form,
+                    json=json_body,
+                    body=body,
+                    follow_redirects=step.follow_redirects,
+                )
+            except OutOfScope as exc:
+                return StepResult(self.flow, step, Status.FAIL, url=url, reason=str(exc))
             response = Response.of(raw)
             cookies = self.session.cookies(response.url)
             _register_cookies(response, cookies)

@@ -38,7 +38,7 @@ def render_text(report: Report) -> str:
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         for row in rows:
             cells = [row[i].ljust(widths[i]) for i in range(5)]
-            lines.append("  " + "  ".join(cells) + ("  " + row[5] if row[5] else ""))
+            lines.append(("  " + "  ".join(cells) + "  " + row[5]).rstrip())
         failing = [f for f in smoke if f.status in (Status.FAIL, Status.WARN) and f.evidence]
         if failing:
             lines.append("")
