@@ -25,6 +25,8 @@ def parse_path(path: str) -> list[str | int]:
     if text in ("$", ""):
         return []
     text = text.removeprefix("$").removeprefix(".")
+    if ".." in text or text.endswith(".") or not text:
+        raise ValueError(f"bad JSON path {path!r}: empty segment")
     parts: list[str | int] = []
     pos = 0
     while pos < len(text):
