@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 HERE = Path(__file__).parent
-REPO = HERE.parent.parent
-EXAMPLES = REPO / "examples"
-sys.path.insert(0, str(HERE))
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))  # smoke_helpers and the smokeportal Django project
+
+from smoke_helpers import DjangoSite  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -40,44 +39,13 @@ def pg_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@dataclass
-class DjangoSite:
-    url: str
-    port: int
-    username: str
-    password: str
-    version_file: Path
-
-    def set_version(self, version: str) -> None:
-        self.version_file.write_text(version, encoding="utf-8")
-
-    def env(self, **more: str) -> dict[str, str]:
-        """The environment the example flow reads, for a CLI subprocess."""
-        return {
-            **os.environ,
-            "LAUNCHREADY_LOOPBACK_ONLY": "1",
-            "PYTHONPATH": str(REPO / "src"),
-            "LR_BASE_URL": self.url,
-            "LR_USERNAME": self.username,
-            "LR_PASSWORD": self.password,
-            "LR_ADMIN_MODEL": "tickets/ticket",
-            "LR_TEXT_FIELD": "title",
-            **more,
-        }
-
-    def session_keys(self) -> list[str]:
-        from django.contrib.sessions.models import Session
-
-        return list(Session.objects.values_list("session_key", flat=True))
-
-
 @pytest.fixture(scope="session")
 def django_site(pg_database, tmp_path_factory) -> Iterator[DjangoSite]:
     version_file = tmp_path_factory.mktemp("deploy") / "VERSION"
     version_file.write_text("v1", encoding="utf-8")
     os.environ["LR_TEST_DB"] = pg_database
     os.environ["LR_TEST_VERSION_FILE"] = str(version_file)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "djangoapp.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "smokeportal.settings"
     import django
 
     django.setup()
@@ -107,15 +75,3 @@ def django_site(pg_database, tmp_path_factory) -> Iterator[DjangoSite]:
         server.shutdown()
         server.server_close()
         connections.close_all()
-
-
-def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60):
-    """The real command in its own process (a fresh redactor, as in production)."""
-    return subprocess.run(
-        [sys.executable, "-c", "from launchready.cli import main; main()", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )

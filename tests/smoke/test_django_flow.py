@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import EXAMPLES, run_cli
+from smoke_helpers import EXAMPLES, run_cli
 
 FLOW = str(EXAMPLES / "django-admin.smoke.toml")
 
@@ -14,7 +14,7 @@ def _steps(report: dict) -> dict[str, dict]:
 
 
 def test_example_flow_runs_green(django_site, tmp_path):
-    from djangoapp.tickets.models import Ticket
+    from smokeportal.tickets.models import Ticket
 
     before = Ticket.objects.count()
     proc = run_cli(["smoke", FLOW, "--format", "json"], django_site.env(), tmp_path)

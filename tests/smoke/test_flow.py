@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
+from smoke_helpers import EXAMPLES
 
 from launchready.errors import ConfigError
 from launchready.smoke.flow import load_flow

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import EXAMPLES, run_cli
+from smoke_helpers import EXAMPLES, run_cli
 
 FLOW = str(EXAMPLES / "django-admin.smoke.toml")
 FORMATS = ("text", "json", "markdown", "html", "sarif", "junit")
@@ -22,7 +22,7 @@ def _collect(proc, *files) -> list[str]:
 
 
 def test_no_output_contains_a_password_or_cookie_value(django_site, tmp_path):
-    from djangoapp.urls import ISSUED_COOKIES
+    from smokeportal.urls import ISSUED_COOKIES
 
     ISSUED_COOKIES.clear()
     outputs: list[str] = []

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from conftest import EXAMPLES, REPO, run_cli
+from smoke_helpers import EXAMPLES, REPO, run_cli
 
 FLOW = str(EXAMPLES / "django-admin.smoke.toml")
 
@@ -46,7 +46,7 @@ def test_failed_rollback_exits_5_and_no_rollback_exits_1(django_site, tmp_path):
 
 
 def test_read_only_never_writes(django_site, tmp_path):
-    from djangoapp.tickets.models import Ticket
+    from smokeportal.tickets.models import Ticket
 
     before = Ticket.objects.count()
     proc = run_cli(["smoke", FLOW, "--read-only", "-f", "json"], django_site.env(), tmp_path)

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, run_cli
+from smoke_helpers import EXAMPLES, run_cli
 
 
 def _config(site, folder: Path, *, rollback: str | None = None) -> Path:
@@ -34,7 +34,7 @@ poll_interval = 0.2
 
 def _switch_after_first_poll(site, new_version: str) -> threading.Thread:
     """Deploy `new_version` once `verify` has seen the old one (its first /version request)."""
-    from djangoapp.urls import VERSION_POLLS
+    from smokeportal.urls import VERSION_POLLS
 
     VERSION_POLLS.clear()
 

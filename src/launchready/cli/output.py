@@ -11,7 +11,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from launchready.errors import LaunchreadyError
 from launchready.redact import REDACTOR
@@ -64,8 +64,13 @@ def write_text(text: str, output: Path | None) -> None:
     tmp.replace(output)
 
 
+def print_error(message: str) -> None:
+    """One literal line on stderr: no markup parsing (keys look like [site.url]), no wrapping."""
+    stderr.print(Text("error: ", style="bold red") + Text(REDACTOR.scrub(message)), soft_wrap=True)
+
+
 def fail_usage(message: str) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {escape(REDACTOR.scrub(message))}", soft_wrap=True)
+    print_error(message)
     return typer.Exit(2)
 
 
@@ -75,7 +80,7 @@ def run_guarded(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except LaunchreadyError as exc:
-        stderr.print(f"[bold red]error:[/] {escape(REDACTOR.scrub(str(exc)))}", soft_wrap=True)
+        print_error(str(exc))
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         stderr.print("interrupted")

@@ -1,5 +1,5 @@
 from django.contrib import admin
 
-from djangoapp.tickets.models import Ticket
+from smokeportal.tickets.models import Ticket
 
 admin.site.register(Ticket)

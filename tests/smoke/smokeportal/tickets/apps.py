@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class TicketsConfig(AppConfig):
-    name = "djangoapp.tickets"
+    name = "smokeportal.tickets"
     label = "tickets"

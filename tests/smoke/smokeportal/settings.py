@@ -11,7 +11,7 @@ import os
 SECRET_KEY = "test-only-not-secret-" + "x" * 40
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "portal.test"]
-ROOT_URLCONF = "djangoapp.urls"
+ROOT_URLCONF = "smokeportal.urls"
 USE_TZ = True
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -20,7 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "djangoapp.tickets",
+    "smokeportal.tickets",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -29,7 +29,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "djangoapp.urls.BrokenDeployMiddleware",
+    "smokeportal.urls.BrokenDeployMiddleware",
 ]
 TEMPLATES = [
     {
