@@ -165,3 +165,19 @@ def test_a_capture_used_before_it_is_made_is_an_error_but_finally_may_use_any(tm
         )
     )
     assert flow.finally_steps[0].mutating
+    err = error_of(
+        write(
+            tmp_path,
+            "bad-finally.toml",
+            """
+            [[step]]
+            id = "make"
+            request = { url = "/" }
+
+            [[finally]]
+            id = "delete"
+            request = { method = "DELETE", url = "{{nothing_captures_this}}" }
+            """,
+        )
+    )
+    assert "nothing_captures_this" in str(err) and err.line == 5

@@ -158,7 +158,8 @@ def smoke_report(
         extra={"smoke": timeline(results)},
     )
     inconclusive = bool(results) and not reached(results)
-    return finalize(report, fail_on="high", inconclusive=inconclusive)
+    reason = "no step got an answer from the target" if inconclusive else False
+    return finalize(report, fail_on="high", inconclusive=reason)
 
 
 def failed_step(results: list[FlowResult]) -> StepResult | None:

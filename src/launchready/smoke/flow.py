@@ -396,14 +396,16 @@ def _check_references(flow: Flow) -> None:
     """Unique step ids; every `{{name}}` is captured by an earlier step (or is base_url)."""
     seen: set[str] = set()
     known = {"base_url"}
+    anywhere = known | {c.name for step in flow.all_steps for c in step.capture}
     for step in flow.all_steps:
         if step.id in seen:
             raise ConfigError(
                 f"step id {step.id!r} is used twice", file=step.source, key="id", line=step.line
             )
         seen.add(step.id)
-        unknown = template.capture_names(step.templated) - known
-        if unknown and not step.cleanup:
+        # cleanup may use what any step captures (at run time it is skipped if never captured)
+        unknown = template.capture_names(step.templated) - (anywhere if step.cleanup else known)
+        if unknown:
             raise ConfigError(
                 f"{{{{{sorted(unknown)[0]}}}}} is not captured by an earlier step",
                 file=step.source,

@@ -15,8 +15,12 @@ def render_text(report: Report) -> str:
         f"launchready {report.command}: gate {report.gate}"
         + (f", score {report.score}" if report.score is not None else "")
         + f" ({report.target})",
-        "",
     ]
+    reasons = report.extra.get("gate_reasons") or []
+    if report.extra.get("inconclusive_reason"):
+        reasons = [report.extra["inconclusive_reason"]]
+    lines += [f"  because: {r}" for r in reasons]
+    lines.append("")
     for f in other:
         lines.append(f"  [{_MARK.get(str(f.status), f.status)}] {f.id} {f.subject}: {f.title}")
     if other:

@@ -217,7 +217,11 @@ async def verify_async(
     report.extra["deploy"] = deploy_info
 
     if poll is not None and not poll.ok:
-        finalize(report, fail_on="high", inconclusive=True)
+        finalize(
+            report,
+            fail_on="high",
+            inconclusive=f"version {expect_version} never appeared within {timeout:g}s",
+        )
         return _done(cfg, report, 3, "inconclusive", expect_version, t0)
     if report.gate == Gate.PASS:
         return _done(cfg, report, 0, "pass", expect_version, t0)
@@ -253,9 +257,10 @@ async def verify_async(
         version_r, health_r, results_r, _ = await _check(
             cfg, net, flows, previous, timeout, read_only=True
         )
-    report.findings.append(_reverify_finding(previous, version_r, health_r, results_r))
+    reverify = _reverify_finding(previous, version_r, health_r, results_r)
+    report.findings.append(reverify)
     finalize(report, fail_on="high")
-    healthy = report.findings[-1].status == Status.PASS
+    healthy = reverify.status == Status.PASS
     return _done(
         cfg,
         report,
