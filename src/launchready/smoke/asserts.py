@@ -35,9 +35,6 @@ class Expectation:
     value: str
     name: str = ""  # header name or JSON path
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"expect": self.text}
-
 
 @dataclass(frozen=True, slots=True)
 class Outcome:

@@ -88,7 +88,6 @@ async def run_smoke_async(
     *,
     read_only: bool = False,
     on_fail: str | None = None,
-    rollback_env: dict[str, str] | None = None,
 ) -> SmokeRun:
     started_at, t0 = datetime.now(UTC), time.perf_counter()
     network = cfg.network if cfg else NetworkConfig()
@@ -104,7 +103,6 @@ async def run_smoke_async(
     env = {
         "LAUNCHREADY_FAILED_STEP": failed.subject if failed else "",
         "LAUNCHREADY_REPORT": str(path),
-        **(rollback_env or {}),
     }
     rollback = run_rollback(on_fail, env)
     report.findings.append(rollback.finding())

@@ -4,7 +4,8 @@ redirects it asked to follow), with the time of the whole step. Pure data over n
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from launchready.net.types import HttpExchange, RedirectChain
@@ -16,7 +17,6 @@ class Response:
     exchange: HttpExchange
     duration_ms: float
     hops: int = 1
-    _json: list = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def of(cls, result: HttpExchange | RedirectChain) -> Response:
@@ -63,12 +63,14 @@ class Response:
 
     def json(self) -> Any:
         """The body as JSON, or MISSING when it is not JSON (parsed once)."""
-        if not self._json:
-            try:
-                self._json.append(json.loads(self.exchange.body))
-            except ValueError:
-                self._json.append(MISSING)
-        return self._json[0]
+        return self._document
+
+    @cached_property
+    def _document(self) -> Any:
+        try:
+            return json.loads(self.exchange.body)
+        except ValueError:
+            return MISSING
 
     @property
     def is_html(self) -> bool:

@@ -24,7 +24,7 @@ from launchready.net.network import HttpSession
 from launchready.redact import REDACTOR
 from launchready.report.model import Status
 from launchready.smoke import csrf, template
-from launchready.smoke.asserts import Outcome, evaluate
+from launchready.smoke.asserts import Expectation, Outcome, evaluate
 from launchready.smoke.captures import SECRET_NAME, extract
 from launchready.smoke.flow import Flow, Step
 from launchready.smoke.response import Response
@@ -245,8 +245,6 @@ class FlowRun:
         for capture in step.capture:
             value = extract(capture, response, cookies) if response.status is not None else None
             if value is None:
-                from launchready.smoke.asserts import Expectation
-
                 exp = Expectation(f"capture {capture.name} = {capture.text}", "capture", "", "")
                 outcomes.append(Outcome(exp, False, "a value", "<not found>"))
             else:

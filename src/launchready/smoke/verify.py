@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from launchready.config import Config
+from launchready.config import Config, NetworkConfig
 from launchready.errors import ConfigError
 from launchready.net import Network, Scope
 from launchready.net.types import HttpExchange
@@ -65,14 +65,23 @@ class Poll:
 
 
 async def poll_version(
-    net: Network, url: str, field_path: str, expected: str, timeout: float, interval: float
+    network: NetworkConfig,
+    scope: Scope,
+    url: str,
+    field_path: str,
+    expected: str,
+    timeout: float,
+    interval: float,
 ) -> Poll:
+    """Poll until `expected` is served or `timeout` passes. Each attempt gets a fresh client:
+    the shared one fails fast after a timeout, and a host restarting mid-deploy times out."""
     t0 = time.monotonic()
     deadline = t0 + timeout
     seen: list[str] = []
     last = None
     while True:
-        last = await net.fetch(url, headers={"Cache-Control": "no-cache"})
+        async with Network(network, scope=scope) as net:
+            last = await net.fetch(url, headers={"Cache-Control": "no-cache"})
         now_reported = version.reported(last, field_path)
         if now_reported and now_reported not in seen:
             seen.append(now_reported)
@@ -154,7 +163,13 @@ async def _check(
     version_f = None
     if expected is not None:
         poll = await poll_version(
-            net, deploy.version_url, deploy.version_field, expected, timeout, deploy.poll_interval
+            cfg.network,
+            net.scope,
+            deploy.version_url,
+            deploy.version_field,
+            expected,
+            timeout,
+            deploy.poll_interval,
         )
         version_f = version_finding(poll, expected, deploy.version_url)
         if not poll.ok:
