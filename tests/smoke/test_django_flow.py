@@ -23,7 +23,7 @@ def test_example_flow_runs_green(django_site, tmp_path):
     steps = _steps(report)
     assert report["gate"] == "pass"
     assert [f["status"] for f in steps.values()] == ["pass"] * 15
-    assert steps["create"]["subject"] == "django-admin/create"
+    assert steps["create"]["subject"] == "django-admin.smoke/create"
     assert steps["login"]["tier"] == 0
     assert isinstance(steps["update"]["duration_ms"], float)
     assert steps["update"]["expectations"][0] == {

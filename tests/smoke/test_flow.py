@@ -40,7 +40,7 @@ def test_contract_example_parses():
 
 def test_example_includes_its_login_fragment():
     flow = load_flow(EXAMPLES / "django-admin.smoke.toml")
-    assert flow.stem == "django-admin"
+    assert flow.stem == "django-admin.smoke"
     assert [s.id for s in flow.steps[:2]] == ["login-page", "login"]
     assert flow.steps[1].source.endswith("fragments/django-login.toml")
     assert flow.steps[1].mutating is False  # marked: a login changes no business data

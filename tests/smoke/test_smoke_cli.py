@@ -25,7 +25,7 @@ def test_rollback_runs_exactly_on_failure(django_site, tmp_path):
     assert bad.returncode == 4, bad.stderr
     (line,) = log.read_text().splitlines()
     step, report_path = line.split(" ", 1)
-    assert step == "django-admin/login"
+    assert step == "django-admin.smoke/login"
     assert json.loads(Path(report_path).read_text())["gate"] == "fail"
     report = json.loads(bad.stdout)
     (rollback,) = [f for f in report["findings"] if f["id"] == "deploy.rollback"]
@@ -40,7 +40,9 @@ def test_failed_rollback_exits_5_and_no_rollback_exits_1(django_site, tmp_path):
     assert proc.returncode == 1
     table = proc.stdout
     assert table.startswith("launchready smoke: gate fail")
-    assert "FAIL  django-admin/login" in table and "skip  django-admin/dashboard" in table
+    assert (
+        "FAIL  django-admin.smoke/login" in table and "skip  django-admin.smoke/dashboard" in table
+    )
     assert "expect status == 302: expected == 302, actual 200" in table
     assert "django-login.toml:11" in table  # where the failing step is defined
 

@@ -142,7 +142,7 @@ def test_exit_4_rolls_back_and_reverifies_the_previous_version(django_site, tmp_
     assert sum(line.startswith("LAUNCHREADY_FAILED_VERSION=") for line in lines) == 1  # once
     assert env["LAUNCHREADY_FAILED_VERSION"] == "broken-3"
     assert env["LAUNCHREADY_PREVIOUS_VERSION"] == "v1"  # seen before the switch
-    assert env["LAUNCHREADY_FAILED_STEP"] == "django-admin/dashboard"
+    assert env["LAUNCHREADY_FAILED_STEP"] == "django-admin.smoke/dashboard"
     saved = json.loads(Path(env["LAUNCHREADY_REPORT"]).read_text())
     assert saved["command"] == "verify" and saved["gate"] == "fail"
     (reverify,) = _by_id(report, "deploy.reverify")

@@ -98,8 +98,8 @@ class Flow:
 
     @property
     def stem(self) -> str:
-        """The flow's name in subjects: the file stem, minus a `.smoke` suffix."""
-        return self.path.name.split(".", 1)[0]
+        """The flow's name in subjects (CONTRACT §5): the file stem, `Path.stem`."""
+        return self.path.stem
 
     @property
     def all_steps(self) -> tuple[Step, ...]:
