@@ -101,3 +101,6 @@ def test_export_hurl(tmp_path):
     assert 'header "Location" matches "^/admin/$"' in hurl
     assert "HTTP 302" in hurl and 'record_url: header "Location"' in hurl
     assert "# --- finally" in hurl
+    assert "GET {{base_url}}{{record_url}}\n" in hurl  # Hurl needs absolute URLs
+    assert "{{LR_TEXT_FIELD}}: launchready-smoke record\n" in hurl
+    assert "${" not in hurl.split("# base_url in the flow", 1)[1].split("\n", 1)[1]

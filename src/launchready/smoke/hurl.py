@@ -31,10 +31,11 @@ def _q(text: str) -> str:
 
 
 def _url(step: Step) -> str:
+    """Hurl does not resolve relative URLs: prefix base_url (captured Locations are paths)."""
     url = _vars(step.url)
-    if "://" in url or url.startswith("{{"):
+    if "://" in url or url.startswith("{{base_url}}"):
         return url
-    return "{{base_url}}" + (url if url.startswith("/") else "/" + url)
+    return "{{base_url}}" + (url if url.startswith(("/", "{{")) else "/" + url)
 
 
 def _xpath(capture: Capture) -> str:
@@ -98,7 +99,7 @@ def _entry(step: Step, next_csrf: str | None, flow: Flow) -> list[str]:
     if options:
         lines += ["[Options]", *options]
     if form is not None:
-        lines += ["[FormParams]", *(f"{k}: {_vars(v)}" for k, v in form.items())]
+        lines += ["[FormParams]", *(f"{_vars(k)}: {_vars(v)}" for k, v in form.items())]
     elif step.json is not None:
         lines.append(_vars(json.dumps(step.json, indent=2)))
     elif step.body is not None:
@@ -122,7 +123,8 @@ def to_hurl(flow: Flow) -> str:
     steps = list(flow.all_steps)
     out = [
         f"# {flow.name}: exported by launchready from {flow.path.name}",
-        "# Run: hurl --test --variable base_url=... (plus one --variable per {{NAME}} below)",
+        "# Run: hurl --test --variable base_url=https://... --variable NAME=... (each {{NAME}}),",
+        "# or export HURL_base_url=... HURL_NAME=...; secrets are best passed as --secret NAME=...",
         f"# base_url in the flow: {flow.base_url}",
         "",
     ]
