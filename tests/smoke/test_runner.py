@@ -50,6 +50,9 @@ class App:
             status, headers = 302, {"Location": "/landing"}
         elif path == "/landing":
             body = b"landed"
+        elif path == "/form":
+            headers = {"Content-Type": "text/html"}
+            body = b'<form><input name="csrfmiddlewaretoken" value="tok-0123456789"></form>'
         elif path == "/set-cookie":
             headers = {"Set-Cookie": "sid=abcdef123456; Path=/; HttpOnly"}
         req.send_response(status)
@@ -286,3 +289,26 @@ def test_runs_inside_a_running_loop_too(app, tmp_path):
     f = flow(tmp_path, f'base_url = "{app.base}"\n[[step]]\nid = "a"\nrequest = {{ url = "/" }}\n')
     results = asyncio.run(run_flows_async([f], NET))
     assert results[0].steps[0].status == Status.PASS
+
+
+def test_a_failing_steps_excerpt_never_shows_tokens_or_cookies(app, tmp_path):
+    _, report, by = steps(
+        app,
+        tmp_path,
+        """
+        [[step]]
+        id = "cookie"
+        request = { url = "/set-cookie" }
+
+        [[step]]
+        id = "form"
+        request = { url = "/form" }
+        expect = ["status == 201"]
+        """,
+    )
+    from launchready.report.render import render
+
+    assert by["form"].status == Status.FAIL
+    assert "csrfmiddlewaretoken" in by["form"].extra["response_excerpt"]
+    text = render(report, "json")
+    assert "tok-0123456789" not in text and "abcdef123456" not in text

@@ -94,3 +94,13 @@ def apply(
         headers.setdefault("Origin", f"{parts.scheme}://{parts.netloc}")
         headers.setdefault("Referer", base_url.rstrip("/") + "/")
     return ""
+
+
+def register_page_tokens(html: str) -> None:
+    """Mask every framework's CSRF token a page carries, used or not (a failing step's response
+    excerpt may show the form)."""
+    tree = HTMLParser(html)
+    for style in FRAMEWORKS.values():
+        for selector, attr in style.selectors:
+            for node in tree.css(selector):
+                REDACTOR.add(node.attributes.get(attr))

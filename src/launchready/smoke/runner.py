@@ -211,6 +211,7 @@ class FlowRun:
             self.captures[name] = value
         if response.is_html and response.status is not None:
             self.last_html = response.text
+            csrf.register_page_tokens(self.last_html)
         result = StepResult(
             self.flow,
             step,
