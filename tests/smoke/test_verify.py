@@ -95,11 +95,14 @@ def test_exit_0_when_the_new_version_appears_and_smoke_passes(django_site, tmp_p
 
 def test_exit_3_when_the_version_never_appears(django_site, tmp_path):
     django_site.set_version("v1")
-    proc, report = _verify(django_site, tmp_path, "--expect-version", "v2", "--timeout", "1")
+    switch = _switch_after_first_poll(django_site, "v1-hotfix")  # another build, not ours
+    proc, report = _verify(django_site, tmp_path, "--expect-version", "v2", "--timeout", "1.5")
+    switch.join(5)
     assert proc.returncode == 3, proc.stderr
     assert report["gate"] == "inconclusive"
     (version,) = _by_id(report, "deploy.version")
-    assert version["status"] == "fail" and version["reported"] == "v1"
+    assert version["status"] == "fail" and version["reported"] == "v1-hotfix"
+    assert version["seen"] == ["v1", "v1-hotfix"]
     assert not _by_id(report, "smoke.step")  # nothing ran against the wrong build
     assert _ledger(tmp_path)[0]["result"] == "inconclusive"
 
