@@ -104,3 +104,19 @@ def test_export_hurl(tmp_path):
     assert "GET {{base_url}}{{record_url}}\n" in hurl  # Hurl needs absolute URLs
     assert "{{LR_TEXT_FIELD}}: launchready-smoke record\n" in hurl
     assert "${" not in hurl.split("# base_url in the flow", 1)[1].split("\n", 1)[1]
+
+
+def test_smoke_before_dns_cutover_through_connect_to(django_site, tmp_path):
+    """The public name in URLs, Host and subjects; the connection goes to the new stack."""
+    cfg = tmp_path / "launchready.toml"
+    cfg.write_text(
+        '[site]\nurl = "http://portal.test"\n'
+        f'[network]\nconnect_to = [":80:127.0.0.1:{django_site.port}"]\n'
+    )
+    env = django_site.env(LR_BASE_URL="http://portal.test")
+    proc = run_cli(["smoke", "-c", str(cfg), FLOW, "-f", "json"], env, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["target"] == "http://portal.test"
+    urls = {f["url"] for f in report["findings"] if f["id"] == "smoke.step" and f["url"]}
+    assert urls and all(u.startswith("http://portal.test/") for u in urls)
