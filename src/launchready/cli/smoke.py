@@ -50,7 +50,9 @@ def emit_report(report: Report, fmt: Format | None, output: Path | None, cfg=Non
 
 @app.command("smoke")
 def smoke_command(
-    flows: list[Path] = typer.Argument(None, help="Flow files (default: [smoke] flows)."),
+    flows: list[Path] = typer.Argument(
+        None, help="Flow files (default: smoke.flows of the config)."
+    ),
     config: Path = typer.Option(
         None, "--config", "-c", help="Config file (default ./launchready.toml, if present)."
     ),

@@ -30,10 +30,10 @@ def verify_command(
         None,
         "--timeout",
         min=0,
-        help="Seconds to wait for the version (default [deploy] timeout, 300).",
+        help="Seconds to wait for the version (default deploy.timeout, 300).",
     ),
     on_fail: str = typer.Option(
-        None, "--on-fail", help="Rollback command (default [deploy] rollback)."
+        None, "--on-fail", help="Rollback command (default deploy.rollback)."
     ),
     previous_version: str = typer.Option(
         None,
