@@ -15,8 +15,10 @@ def _steps(report: dict) -> dict[str, dict]:
 
 def test_example_flow_runs_green(django_site, tmp_path):
     from smokeportal.tickets.models import Ticket
+    from smokeportal.urls import REQUESTS
 
     before = Ticket.objects.count()
+    REQUESTS.clear()
     proc = run_cli(["smoke", FLOW, "--format", "json"], django_site.env(), tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
@@ -34,6 +36,10 @@ def test_example_flow_runs_green(django_site, tmp_path):
     }
     # the record was created, updated, then deleted by the finally steps
     assert Ticket.objects.count() == before
+    # after logout the old session id was replayed, and refused (session-ended passed)
+    logout = REQUESTS.index(next(r for r in REQUESTS if r[:2] == ("POST", "/admin/logout/")))
+    dashboard_session = next(r[2] for r in REQUESTS if r[:2] == ("GET", "/admin/") and r[2])
+    assert REQUESTS[logout + 1] == ("GET", "/admin/", dashboard_session)
 
 
 def test_wrong_password_fails_login_and_skips_the_rest(django_site, tmp_path):

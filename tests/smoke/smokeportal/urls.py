@@ -34,6 +34,8 @@ def healthz(request):
 # Every cookie value the app hands out (session ids, CSRF secrets): the leak test looks for
 # each of them in launchready's outputs.
 ISSUED_COOKIES: list[str] = []
+# (method, path, sessionid cookie) of every request: shows what a flow really sent.
+REQUESTS: list[tuple[str, str, str]] = []
 
 
 class BrokenDeployMiddleware:
@@ -43,6 +45,7 @@ class BrokenDeployMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        REQUESTS.append((request.method, request.path, request.COOKIES.get("sessionid", "")))
         if request.path == "/admin/" and deployed_version().startswith("broken"):
             return HttpResponse("Server Error (500)", status=500)
         response = self.get_response(request)
