@@ -63,6 +63,13 @@ class DeployConfig(Section):
     version_field: str = "version"
     health_url: str | None = None
     rollback: str | None = None
+    # launchready's own extensions (documented in the README):
+    ledger: Path = Path(".launchready/deploys.jsonl")  # JSON lines, one per `verify` run
+    timeout: float = Field(300, gt=0)  # default for `verify --timeout`, seconds
+    poll_interval: float = Field(2.0, gt=0, le=60)  # between version polls, seconds
+    rollback_timeout: float = Field(600, gt=0)  # the rollback command is killed after this
+
+    _paths = path_field("ledger")
 
 
 class PerfEndpoint(Section):
