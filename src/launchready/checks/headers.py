@@ -129,7 +129,11 @@ def judge(
     findings.append(_xcto(site))
     findings.append(_frame(site))
     findings.append(_referrer(site))
-    findings += cookie_findings(site, obs.cookie_sources)
+    cookies = cookie_findings(site, obs.cookie_sources)
+    if obs.login_flow_error:  # say that the logged-in cookies were not seen, and why
+        for f in cookies:
+            f.extra["login_flow_error"] = obs.login_flow_error
+    findings += cookies
     findings.append(_version_leak(site, subject))
     return findings
 

@@ -22,6 +22,7 @@ from launchready.config import Config
 from launchready.net import HttpExchange, RedirectChain
 from launchready.net.resolver import is_ip
 from launchready.observe.observer import Observer
+from launchready.observe.session import logged_in
 from launchready.web import exposure as catalogue
 from launchready.web.exchange import from_net
 from launchready.web.html import static_assets
@@ -144,9 +145,16 @@ async def collect_headers(observer: Observer, cfg: Config) -> HeadersObservation
         cors=cors,
     )
     login = await login_page(observer, cfg)
-    preload = default_preload()
+    sources = [login] if login is not None else []
+    session = await logged_in(observer, cfg)
+    if session is not None:
+        sources += session.cookies  # the session cookie the login set, with its flags
     return HeadersObservation(
-        cfg.site.url, site, cookie_sources=(login,) if login else (), preload_as_of=preload.as_of
+        cfg.site.url,
+        site,
+        cookie_sources=tuple(sources),
+        preload_as_of=default_preload().as_of,
+        login_flow_error=session.error if session is not None else "",
     )
 
 
@@ -254,6 +262,9 @@ async def collect_cache(observer: Observer, cfg: Config) -> CacheObservation:
     login = await login_page(observer, cfg)
     if login is not None:
         pages.append(CachedPage(login))
+    session = await logged_in(observer, cfg)
+    if session is not None:
+        pages += [CachedPage(p, authenticated=True) for p in session.pages]
     asset_urls = []
     for asset in static_assets(page.text if "html" in page.content_type else ""):
         url = urljoin(page.url, asset.url)

@@ -23,6 +23,7 @@ class HeadersObservation:
     cookie_sources: tuple[HttpExchange, ...] = ()
     error: str = ""
     preload_as_of: str = ""
+    login_flow_error: str = ""  # the login flow ran but did not log in: cookies not judged
 
 
 @dataclass(frozen=True, slots=True)
