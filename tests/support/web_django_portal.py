@@ -1,25 +1,30 @@
-"""A real Django portal for the web area's tests: admin, a login view (throttled or not),
-DEBUG switchable at run time. Served by wsgiref on loopback in a thread; no database is
-touched by anonymous requests, so none is migrated."""
+"""A real Django portal for the web area's tests: admin, a login view (throttled or not), DEBUG
+on or off. Run as its own process (`python web_django_portal.py --debug 1 --throttle 0`): Django
+settings are process-wide, and other suites configure Django differently in the test process.
+It prints `PORT <n>` once it listens on 127.0.0.1. Anonymous requests touch no database.
+`GET /_attempts` answers how many login POSTs reached the view."""
 
 from __future__ import annotations
 
+import argparse
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
-import django
-from django.conf import settings
+from pathlib import Path
 
 STATE = {"throttle": False, "limit": 5}
 ATTEMPTS: Counter[str] = Counter()
 
-if not settings.configured:
+
+def configure(debug: bool) -> None:
+    import django
+    from django.conf import settings
+
     settings.configure(
-        DEBUG=False,
+        DEBUG=debug,
         SECRET_KEY="launchready-tests-not-a-secret",
         ALLOWED_HOSTS=["*"],
         ROOT_URLCONF=__name__,
@@ -57,18 +62,24 @@ if not settings.configured:
     )
     django.setup()
 
-from django.contrib import admin  # noqa: E402
-from django.http import HttpResponse  # noqa: E402
-from django.middleware.csrf import get_token  # noqa: E402
-from django.urls import path  # noqa: E402
-
 
 def home(request):
+    from django.http import HttpResponse
+
     return HttpResponse("<html><body><h1>Operations portal</h1></body></html>")
 
 
+def attempts(request):
+    from django.http import HttpResponse
+
+    return HttpResponse(str(sum(ATTEMPTS.values())), content_type="text/plain")
+
+
 def login(request):
-    """A login view; with STATE["throttle"] it answers 429 after `limit` failures per IP."""
+    """A login view; with --throttle it answers 429 after `limit` failures per IP."""
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
     if request.method == "POST":
         ip = request.META.get("REMOTE_ADDR", "")
         ATTEMPTS[ip] += 1
@@ -86,35 +97,67 @@ def login(request):
     )
 
 
-urlpatterns = [
-    path("", home),
-    path("login/", login),
-    path("admin/", admin.site.urls),
-]
+def _urlpatterns():
+    from django.contrib import admin
+    from django.urls import path
+
+    return [
+        path("", home),
+        path("login/", login),
+        path("_attempts", attempts),
+        path("admin/", admin.site.urls),
+    ]
 
 
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+def main() -> None:
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--debug", type=int, default=0)
+    parser.add_argument("--throttle", type=int, default=0)
+    args = parser.parse_args()
+    STATE["throttle"] = bool(args.throttle)
+    configure(bool(args.debug))
+    globals()["urlpatterns"] = _urlpatterns()
+    from django.core.wsgi import get_wsgi_application
 
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args) -> None:
-        return None
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *a) -> None:
+            return None
+
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), Server, Quiet)
+    print(f"PORT {server.server_address[1]}", flush=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sys.stdin.read()  # until the test closes our stdin (or ends us)
+    server.shutdown()
 
 
 @contextmanager
 def serve_django(*, debug: bool, throttle: bool) -> Iterator[int]:
-    from django.core.wsgi import get_wsgi_application
-
-    settings.DEBUG = debug
-    STATE["throttle"] = throttle
-    ATTEMPTS.clear()
-    server = make_server("127.0.0.1", 0, get_wsgi_application(), _Server, _Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    """Start the portal in its own process; yields its port."""
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__)), "--debug", str(int(debug)),
+         "--throttle", str(int(throttle))],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
     try:
-        yield server.server_address[1]
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"the Django portal did not start: {line!r}")
+        yield int(line.split()[1])
     finally:
-        server.shutdown()
-        server.server_close()
-        settings.DEBUG = False
+        if proc.stdin:
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+if __name__ == "__main__":
+    main()
