@@ -151,7 +151,9 @@ async def collect_tls(observer: Observer, cfg: Config) -> TransportObservations:
     for (name, port), probe in zip(targets, probes, strict=True):
         obs.tls[f"{name}:{port}"] = probe
     legacy_targets = [
-        (name, port) for (name, port), p in zip(targets, probes, strict=True) if p.handshake_ok
+        (name, port)
+        for (name, port), p in zip(targets, probes, strict=True)
+        if p.handshake_ok or p.error.startswith(("protocol:", "tls:"))
     ]
     legacy = await asyncio.gather(
         *(
