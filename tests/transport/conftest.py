@@ -82,11 +82,7 @@ def observe(cfg, collect):
 
 def by_id(report_or_findings, check_id: str, subject: str | None = None):
     findings = getattr(report_or_findings, "findings", report_or_findings)
-    return [
-        f
-        for f in findings
-        if f.id == check_id and (subject is None or f.subject == subject)
-    ]
+    return [f for f in findings if f.id == check_id and (subject is None or f.subject == subject)]
 
 
 def status_of(findings, check_id: str, subject: str) -> str:

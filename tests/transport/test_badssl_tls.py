@@ -20,11 +20,18 @@ DATA = Path(__file__).parent.parent / "data" / "conformance" / "tls" / "badssl_s
 SCENARIOS = {s["subdomain"]: s for s in json.loads(DATA.read_text())["scenarios"]}
 NOW = dt.datetime.now(dt.UTC)
 # The conformance README's verdicts for the local-only entries (expected = null in the data).
-LOCAL_VERDICTS = {"md5": "bad", "rsa512": "bad", "rsa1024": "bad", "no-san": "bad", "rsa3072": "good"}
+LOCAL_VERDICTS = {
+    "md5": "bad",
+    "rsa512": "bad",
+    "rsa1024": "bad",
+    "no-san": "bad",
+    "rsa3072": "good",
+}
 
 
 def expected(subdomain: str) -> str:
     return SCENARIOS[subdomain]["expected"] or LOCAL_VERDICTS[subdomain]
+
 
 # subdomain -> (how to serve it, the finding that must flag it or None for "no TLS problem",
 # the status that finding must have). Verdicts for badssl "dubious" scenarios are warnings,
@@ -133,14 +140,14 @@ def test_badssl_scenario(subdomain, ca, bundle, world_dns):
             world_dns.port, url=f"https://{host}", connect_to=routes(port), ca_file=bundle
         )
         report = audit(cfg, "tls")
-    problems = {
-        (f.id, str(f.status)) for f in report.findings if str(f.status) in ("fail", "warn")
-    }
+    problems = {(f.id, str(f.status)) for f in report.findings if str(f.status) in ("fail", "warn")}
     tls_problems = {p for p in problems if p[0].startswith("tls.")}
     if check_id is None:
         assert expected(subdomain) == "good"
         assert not tls_problems, tls_problems
-        assert any(f.id == "tls.protocol.legacy" and str(f.status) == "pass" for f in report.findings)
+        assert any(
+            f.id == "tls.protocol.legacy" and str(f.status) == "pass" for f in report.findings
+        )
     else:
         assert (check_id, status) in problems, problems
         wanted = "warn" if expected(subdomain) == "dubious" else "fail"

@@ -322,7 +322,7 @@ def judge_caa(zone: ZoneObservations, obs: TransportObservations) -> list[Findin
                 CAA_MISSING.passed(
                     host.name,
                     f"CAA restricts who may issue for {host.name}",
-                    evidence=f"CAA at {found.name}: {'; '.join(found.records)}"
+                    evidence=f"CAA at {found.name}: {'; '.join(found.records)}",
                 )
             )
         elif all(a.answered for a in walk):
@@ -359,9 +359,7 @@ def judge_expect(zone: ZoneObservations, cfg: Config) -> list[Finding]:
                     )
                 )
             elif not answer.answered:
-                findings.append(
-                    RECORD_MISMATCH.error(subject, f"no answer ({answer.rcode.value})")
-                )
+                findings.append(RECORD_MISMATCH.error(subject, f"no answer ({answer.rcode.value})"))
             else:
                 findings.append(
                     RECORD_MISMATCH.finding(

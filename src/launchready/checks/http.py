@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from launchready.config import Config
 from launchready.net import RedirectChain
@@ -50,6 +52,101 @@ CANONICAL_SPLIT = check(
     "Redirect every apex/www/scheme variant to the canonical URL with a 301, so users, cookies "
     "and search engines see one site.",
 )
+
+
+MIXED_CONTENT = check(
+    "http.mixed-content",
+    "An HTTPS page loads http:// subresources",
+    "high",
+    1,
+    "Load every script, style, frame, image and form target over https:// (or a relative URL); "
+    "add `Content-Security-Policy: upgrade-insecure-requests` as a safety net.",
+)
+
+# (selector, attribute, kind). Active content can rewrite the page: browsers block it and an
+# attacker on the path can replace it. Passive content and forms leak or get tampered with.
+_SUBRESOURCES = (
+    ("script[src]", "src", "active", "script"),
+    ("link[href]", "href", "link", "stylesheet"),
+    ("iframe[src]", "src", "active", "iframe"),
+    ("frame[src]", "src", "active", "frame"),
+    ("object[data]", "data", "active", "object"),
+    ("embed[src]", "src", "active", "embed"),
+    ("img[src]", "src", "passive", "image"),
+    ("audio[src]", "src", "passive", "audio"),
+    ("video[src]", "src", "passive", "video"),
+    ("source[src]", "src", "passive", "media source"),
+    ("form[action]", "action", "passive", "form action"),
+)
+_LINK_ACTIVE = {"stylesheet", "preload", "modulepreload", "import"}
+_LINK_PASSIVE = {"icon", "shortcut icon", "apple-touch-icon"}
+
+
+def insecure_subresources(html: str, page_url: str) -> list[tuple[str, str, str]]:
+    """(kind, what, url) for every http:// subresource of an https page."""
+    tree = HTMLParser(html)
+    base = page_url
+    base_node = tree.css_first("base[href]")
+    if base_node is not None:
+        base = urljoin(page_url, (base_node.attributes.get("href") or "").strip())
+    found: list[tuple[str, str, str]] = []
+    for selector, attribute, kind, what in _SUBRESOURCES:
+        for node in tree.css(selector):
+            value = (node.attributes.get(attribute) or "").strip()
+            if not value:
+                continue
+            url = urljoin(base, value)
+            if urlsplit(url).scheme.lower() != "http":
+                continue
+            if kind == "link":
+                rel = (node.attributes.get("rel") or "").lower().strip()
+                if rel in _LINK_ACTIVE:
+                    found.append(("active", rel, url))
+                elif rel in _LINK_PASSIVE:
+                    found.append(("passive", rel, url))
+                continue
+            found.append((kind, what, url))
+    return found
+
+
+def canonical_page(obs: TransportObservations, cfg: Config):
+    """The final answer of the canonical URL's redirect chain, when it is an HTTPS page."""
+    canonical = normalize_url(cfg.site.url)
+    chain = obs.chains.get(canonical)
+    if chain is None:
+        host = obs.host(cfg.site.host)
+        if host is not None:
+            chain = obs.chains.get(variant_urls(cfg, host)[1])
+    if chain is None or not chain.complete:
+        return None
+    return chain.final
+
+
+def judge_mixed_content(obs: TransportObservations, cfg: Config) -> list[Finding]:
+    page = canonical_page(obs, cfg)
+    subject = normalize_url(cfg.site.url)
+    if page is None:
+        return [MIXED_CONTENT.skipped(subject, "the canonical page was not served")]
+    if urlsplit(page.url).scheme != "https":
+        return [MIXED_CONTENT.skipped(page.url, "the canonical page is not served over HTTPS")]
+    if "html" not in page.content_type and not page.text.lstrip().startswith("<"):
+        return [MIXED_CONTENT.passed(page.url, evidence=f"not HTML ({page.content_type})")]
+    found = insecure_subresources(page.text, page.url)
+    if not found:
+        return [MIXED_CONTENT.passed(page.url, "no http:// subresources on the canonical page")]
+    active = [f for f in found if f[0] == "active"]
+    listed = "; ".join(f"{what}: {url}" for _, what, url in found[:8])
+    return [
+        MIXED_CONTENT.finding(
+            "fail" if active else "warn",
+            page.url,
+            f"{page.url} loads {len(found)} http:// subresource(s)"
+            + (f", {len(active)} of them active (scripts, styles, frames)" if active else ""),
+            evidence=listed,
+            severity="high" if active else "medium",
+            resources=[url for _, _, url in found],
+        )
+    ]
 
 
 def _origin(url: str) -> tuple[str, str, int]:
@@ -201,4 +298,5 @@ def judge(obs: TransportObservations, cfg: Config) -> list[Finding]:
             continue
         findings.extend(_judge_host(host, obs, cfg))
     findings.extend(_judge_canonical(obs, cfg))
+    findings.extend(judge_mixed_content(obs, cfg))
     return findings

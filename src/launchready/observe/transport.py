@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from launchready.config import Config
 from launchready.net import DnsAnswer, RedirectChain, TlsProbe
+from launchready.net.redirects import normalize_url
 from launchready.net.resolver import is_ip
 from launchready.observe.dnszone import ZoneObservations, collect_zone
 from launchready.observe.observer import Observer
@@ -137,6 +138,9 @@ async def collect_dns(observer: Observer, cfg: Config) -> TransportObservations:
 async def collect_http(observer: Observer, cfg: Config) -> TransportObservations:
     obs = await collect_hosts(observer, cfg)
     starts = [url for h in obs.hosts if obs.reachable(h.name) for url in variant_urls(cfg, h)]
+    canonical = normalize_url(cfg.site.url)
+    if canonical not in starts and obs.reachable(cfg.site.host):
+        starts.append(canonical)  # the canonical page itself (mixed content, edge headers)
     for url, chain in zip(
         starts, await asyncio.gather(*(observer.chain(u) for u in starts)), strict=True
     ):
