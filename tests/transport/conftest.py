@@ -87,5 +87,6 @@ def by_id(report_or_findings, check_id: str, subject: str | None = None):
 
 def status_of(findings, check_id: str, subject: str) -> str:
     hits = by_id(findings, check_id, subject)
-    assert len(hits) == 1, (check_id, subject, [(f.subject, f.status) for f in findings])
+    listed = [(f.subject, str(f.status)) for f in by_id(findings, check_id)]
+    assert len(hits) == 1, (check_id, subject, listed)
     return str(hits[0].status)

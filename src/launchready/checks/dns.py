@@ -345,17 +345,21 @@ def judge_expect(zone: ZoneObservations, cfg: Config) -> list[Finding]:
         for record in records:
             rdtype, value = record.split(None, 1)
             rdtype = rdtype.upper()
-            answer = zone.expect.get(f"{name.rstrip('.').lower()} {rdtype}")
-            subject = f"{name.rstrip('.').lower()} {rdtype}"
+            subject = name.rstrip(".").lower()
+            answer = zone.expect.get(f"{subject} {rdtype}")
+            key = {"fingerprint_key": f"{subject} {rdtype} {_normalize_record(value)}"}
             if answer is None:
-                findings.append(RECORD_MISMATCH.error(subject, "not queried"))
+                findings.append(RECORD_MISMATCH.error(subject, "not queried", **key))
                 continue
             got = [_normalize_record(r) for r in answer.records]
             shown = ", ".join(answer.records) if answer.records else answer.rcode.value
             if _normalize_record(value) in got:
                 findings.append(
                     RECORD_MISMATCH.passed(
-                        subject, f"{subject} is {value} as declared", evidence=f"found: {shown}"
+                        subject,
+                        f"{subject} {rdtype} is {value} as declared",
+                        evidence=f"found: {shown}",
+                        **key,
                     )
                 )
             elif not answer.answered:
@@ -369,6 +373,7 @@ def judge_expect(zone: ZoneObservations, cfg: Config) -> list[Finding]:
                         evidence=f"expected: {rdtype} {value}; found: {shown}",
                         expected=value,
                         found=list(answer.records),
+                        **key,
                     )
                 )
     return findings
