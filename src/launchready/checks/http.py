@@ -258,8 +258,20 @@ def _judge_canonical(obs: TransportObservations, cfg: Config) -> list[Finding]:
             continue
         for url in variant_urls(cfg, host):
             chain = obs.chains.get(url)
-            if chain is None or not chain.complete:
-                continue
+            if chain is None or chain.loop or chain.too_many or not chain.hops:
+                continue  # loops are http.redirect.loop's
+            if not chain.complete:
+                final = chain.final
+                if len(chain.hops) > 1 and final is not None and final.status is None:
+                    findings.append(
+                        CANONICAL_SPLIT.finding(
+                            "fail",
+                            url,
+                            f"{url} redirects to {final.url}, which does not answer",
+                            evidence=hops_text(chain),
+                        )
+                    )
+                continue  # a variant that does not answer at all: http.unreachable, tls.missing
             final = chain.final
             assert final is not None
             if at_canonical(final.url, canonical):
@@ -284,6 +296,15 @@ def _judge_canonical(obs: TransportObservations, cfg: Config) -> list[Finding]:
                         "fail",
                         url,
                         f"{final.url} serves content, no redirect to {canonical}",
+                        evidence=hops_text(chain),
+                    )
+                )
+            elif final.status is not None and final.status >= 400:
+                findings.append(
+                    CANONICAL_SPLIT.finding(
+                        "fail",
+                        url,
+                        f"{url} ends in {final.status} at {final.url} instead of {canonical}",
                         evidence=hops_text(chain),
                     )
                 )
