@@ -49,6 +49,7 @@ def make_config(
     connect_to: list[str] = (),
     ca_file=None,
     timeout: float = 1.0,
+    concurrency: int | None = None,
 ):
     lines = ["[site]", f'url = "{url}"']
     lines += [f"{k} = {toml_value(v)}" for k, v in (site or {}).items()]
@@ -59,6 +60,7 @@ def make_config(
         "[network]",
         f'nameservers = ["127.0.0.1:{dns_port}"]',
         f"timeout = {timeout}",
+        *([f"concurrency = {concurrency}"] if concurrency else []),
         f"connect_to = {toml_value(list(connect_to))}",
     ]
     if ca_file:

@@ -91,6 +91,10 @@ def takeover_world():
         cfg = make_config(
             dns.port,
             site={"hosts": hosts},
+            # The loopback server's listen backlog is 5: more parallel connects than that can
+            # lose a SYN and wait a second for the retry, past the 1 s test timeout.
+            concurrency=4,
+            timeout=3.0,
             connect_to=[
                 f":80:127.0.0.1:{http_port}",
                 ":443:127.0.0.1:1",
@@ -269,3 +273,10 @@ def test_inventory_lists_records_per_host():
     assert inv["discovered"]["dev.launch.test"]["A"] == ["127.0.0.8"]
     assert set(inv["apex"]["NS"]) == {"ns1.launch.test.", "ns2.launch.test."}
     json.dumps(inv)  # serializable for report.extra
+
+
+def test_site_on_an_address_has_no_zone_to_audit():
+    with DnsServer({"launch.test": ZONE_BASE}) as server:
+        cfg = make_config(server.port, url="http://127.0.0.1:1/")
+        obs = observe(cfg, transport.collect_dns)
+    assert obs.zone is None and inventory(obs) == {}

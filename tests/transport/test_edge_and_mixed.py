@@ -135,3 +135,20 @@ def test_mixed_content_traps():
     assert ("active", "iframe", "http://x/frame") in found
     assert not any(u == "http://x/" for _, _, u in found)  # rel=canonical is not loaded
     assert insecure_subresources('<script src="https://a/b.js"></script><img src="/i">', url) == []
+
+
+def test_cookie_and_header_marks():
+    from launchready.checks.edge import header_matches
+    from launchready.net import HttpExchange
+
+    def providers(*headers):
+        exchange = HttpExchange("GET", f"https://{HOST}/", status=200, headers=headers)
+        return {sig.provider for sig, _ in header_matches(exchange)}
+
+    assert providers(("Set-Cookie", "visid_incap_123=abc; path=/")) == {"Imperva Incapsula"}
+    assert providers(("Server", "cloudflare"), ("CF-RAY", "1-AMS")) == {"Cloudflare"}
+    assert providers(("Via", "1.1 abc.cloudfront.net (CloudFront)")) == {"Amazon CloudFront"}
+    assert providers(("Server", "AkamaiGHost")) == {"Akamai"}
+    # Traps: a product name inside an unrelated header value, a look-alike server name.
+    assert providers(("X-Powered-By", "cloudflare-workers-fan-site")) == set()
+    assert providers(("Server", "nginx (not cloudflare)")) == set()

@@ -130,6 +130,8 @@ async def collect_dns(observer: Observer, cfg: Config) -> TransportObservations:
     from launchready.observe.dnszone import build_inventory
 
     obs = await collect_hosts(observer, cfg)
+    if is_ip(cfg.site.apex or cfg.site.host):
+        return obs  # an address has no zone to audit
     obs.zone = await collect_zone(observer, cfg, [h.name for h in obs.hosts])
     obs.inventory = build_inventory(obs.dns, obs.zone)
     return obs
