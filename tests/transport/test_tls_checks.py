@@ -134,3 +134,12 @@ def test_weak_key_names_the_key(world_dns, ca, bundle):
     assert str(finding.status) == "fail" and "RSA 1024" in finding.title
     ec = _tls_audit(world_dns, server_context(ca.issue([HOST], key="ec256")), bundle)
     assert status_of(ec, "tls.cert.weak-key", SUBJECT) == "pass"
+
+
+def test_evidence_never_names_the_connect_to_target(world_dns):
+    cfg = make_config(world_dns.port, connect_to=[":443:127.0.0.1:1", ":80:127.0.0.1:1"])
+    findings = audit(cfg, "http", "tls").findings
+    unreachable = by_id(findings, "http.unreachable", HOST)[0]
+    assert str(unreachable.status) == "fail" and "connection refused" in unreachable.evidence
+    for finding in findings:
+        assert "127.0.0.1" not in finding.evidence + finding.title, finding

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from launchready.checks.neterrors import public_error
 from launchready.config import Config
 from launchready.net import HttpExchange
 from launchready.observe.transport import PublicHost, TransportObservations
@@ -194,10 +195,9 @@ def judge_origin(obs: TransportObservations, cfg: Config) -> list[Finding]:
             )
             continue
         answered = [e for e in exchanges if e.status is not None and 200 <= e.status < 400]
-        # Only the error's kind: the net layer's connect messages can name connect_to targets.
         shown = "; ".join(
             f"GET {e.url} via {origin}: "
-            + (str(e.status) if e.status is not None else f"no answer ({e.error.split(':')[0]})")
+            + (str(e.status) if e.status is not None else f"no answer ({public_error(e.error)})")
             for e in exchanges
         )
         if answered:

@@ -6,6 +6,7 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from launchready.checks.neterrors import public_error
 from launchready.config import Config
 from launchready.net import RedirectChain
 from launchready.net.redirects import normalize_url
@@ -168,7 +169,11 @@ def at_canonical(url: str, canonical: str) -> bool:
 def hops_text(chain: RedirectChain) -> str:
     parts = []
     for hop in chain.hops:
-        parts.append(f"{hop.url} -> {hop.status}" if hop.status else f"{hop.url} -> {hop.error}")
+        parts.append(
+            f"{hop.url} -> {hop.status}"
+            if hop.status
+            else f"{hop.url} -> {public_error(hop.error)}"
+        )
     if chain.loop:
         parts.append("(loop)")
     if chain.too_many:
@@ -189,7 +194,9 @@ def _judge_host(host: PublicHost, obs: TransportObservations, cfg: Config) -> li
     severity = "critical" if host.is_canonical else "high"
     if not _answered(http_chain) and not _answered(https_chain):
         errors = "; ".join(
-            f"{c.start}: {c.hops[0].error}" for c in (http_chain, https_chain) if c and c.hops
+            f"{c.start}: {public_error(c.hops[0].error)}"
+            for c in (http_chain, https_chain)
+            if c and c.hops
         )
         findings.append(
             UNREACHABLE.finding(

@@ -17,6 +17,7 @@ from launchready.checks.certinfo import (
     san_names,
     signature_hash,
 )
+from launchready.checks.neterrors import public_error
 from launchready.config import Config
 from launchready.net import TlsProbe
 from launchready.observe.transport import TransportObservations, https_port, variant_urls
@@ -324,7 +325,8 @@ def _legacy_outcome(probe: TlsProbe) -> str:
 def judge_legacy(subject: str, probes: dict[str, TlsProbe], modern_error: str = "") -> Finding:
     outcomes = {version: _legacy_outcome(p) for version, p in probes.items()}
     shown = "; ".join(
-        f"{v}: {o}" + (f" ({probes[v].error})" if probes[v].error else f" ({probes[v].cipher})")
+        f"{v}: {o}"
+        + (f" ({public_error(probes[v].error)})" if probes[v].error else f" ({probes[v].cipher})")
         for v, o in outcomes.items()
     )
     accepted = [v for v, o in outcomes.items() if o == "accepted"]
@@ -371,7 +373,7 @@ def judge(obs: TransportObservations, cfg: Config) -> list[Finding]:
             findings.append(
                 MISSING.passed(subject, evidence=f"served only over {legacy_ok[-1].protocol}")
             )
-            findings.append(judge_legacy(subject, legacy, modern_error=probe.error))
+            findings.append(judge_legacy(subject, legacy, modern_error=public_error(probe.error)))
             if legacy_ok[-1].chain:
                 findings.extend(_judge_certificate(subject, host.name, legacy_ok[-1], obs))
             continue
@@ -385,11 +387,13 @@ def judge(obs: TransportObservations, cfg: Config) -> list[Finding]:
                         "fail",
                         subject,
                         f"{host.name} does not serve HTTPS on port {port}",
-                        evidence=probe.error,
+                        evidence=public_error(probe.error),
                     )
                 )
             else:
-                findings.append(MISSING.error(subject, probe.error or "no TLS handshake"))
+                findings.append(
+                    MISSING.error(subject, public_error(probe.error) or "no TLS handshake")
+                )
             continue
         findings.append(MISSING.passed(subject, evidence=f"{probe.protocol} {probe.cipher}"))
         if not probe.chain:
