@@ -152,3 +152,38 @@ def test_badssl_scenario(subdomain, ca, bundle, world_dns):
         assert (check_id, status) in problems, problems
         wanted = "warn" if expected(subdomain) == "dubious" else "fail"
         assert status == wanted or subdomain in ("sha1-2016", "tls-v1-0", "tls-v1-1")
+
+
+# badssl's mixed-content group: pages with the same kind of http:// subresource as upstream's
+# (the page bodies themselves are not in the conformance data, so they are written here).
+MIXED_PAGES = {
+    "mixed-script": '<script src="http://mixed-script.launch.test/nonsecure.js"></script>',
+    "very": (
+        '<link rel="stylesheet" href="http://very.launch.test/style.css">'
+        '<script src="http://very.launch.test/script.js"></script>'
+        '<img src="http://very.launch.test/image.jpg">'
+        '<iframe src="http://very.launch.test/frame"></iframe>'
+    ),
+    "mixed": '<img src="http://mixed.launch.test/image.jpg">',
+    "mixed-favicon": '<link rel="icon" href="http://mixed-favicon.launch.test/favicon.ico">',
+    "mixed-form": '<form action="http://mixed-form.launch.test/submit"><input name=q></form>',
+}
+
+
+@pytest.mark.parametrize("subdomain", sorted(MIXED_PAGES))
+def test_badssl_mixed_content(subdomain, ca, bundle, world_dns):
+    host = f"{subdomain}.launch.test"
+    page = f"<!doctype html><html><body>{MIXED_PAGES[subdomain]}</body></html>".encode()
+    ctx = server_context(ca.issue([host]))
+    with serve(reply(200, page, {"Content-Type": "text/html"}), ctx) as port:
+        cfg = make_config(
+            world_dns.port,
+            url=f"https://{host}",
+            connect_to=[f":443:127.0.0.1:{port}", ":80:127.0.0.1:1"],
+            ca_file=bundle,
+        )
+        findings = audit(cfg, "http").findings
+    mixed = [f for f in findings if f.id == "http.mixed-content"]
+    assert len(mixed) == 1
+    wanted = "fail" if SCENARIOS[subdomain]["expected"] == "bad" else "warn"
+    assert str(mixed[0].status) == wanted
