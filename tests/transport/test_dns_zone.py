@@ -280,3 +280,16 @@ def test_site_on_an_address_has_no_zone_to_audit():
         cfg = make_config(server.port, url="http://127.0.0.1:1/")
         obs = observe(cfg, transport.collect_dns)
     assert obs.zone is None and inventory(obs) == {}
+
+
+def test_dangling_cname_found_only_through_a_zone_transfer():
+    records = {**ZONE_BASE, "old-shop.launch.test": [("CNAME", "shop.elasticbeanstalk.com")]}
+    zones = {
+        "launch.test": Zone("launch.test", records, allow_axfr=True),
+        "elasticbeanstalk.com": {},
+    }
+    with DnsServer(zones) as server:
+        cfg = make_config(server.port, connect_to=[f":53:127.0.0.1:{server.port}"])
+        report = audit(cfg, "dns")
+    assert status_of(report, "dns.cname.dangling", "old-shop.launch.test") == "fail"
+    assert status_of(report, "dns.subdomain.undeclared", "old-shop.launch.test") == "warn"
