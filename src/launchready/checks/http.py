@@ -131,7 +131,11 @@ def judge_mixed_content(obs: TransportObservations, cfg: Config) -> list[Finding
     if urlsplit(page.url).scheme != "https":
         return [MIXED_CONTENT.skipped(page.url, "the canonical page is not served over HTTPS")]
     if "html" not in page.content_type and not page.text.lstrip().startswith("<"):
-        return [MIXED_CONTENT.passed(page.url, evidence=f"not HTML ({page.content_type})")]
+        return [
+            MIXED_CONTENT.passed(
+                page.url, "The canonical page is not HTML", evidence=page.content_type
+            )
+        ]
     found = insecure_subresources(page.text, page.url)
     if not found:
         return [MIXED_CONTENT.passed(page.url, "no http:// subresources on the canonical page")]
@@ -226,7 +230,7 @@ def _judge_host(host: PublicHost, obs: TransportObservations, cfg: Config) -> li
                 )
             )
         elif _answered(chain):
-            findings.append(LOOP.passed(chain.start, evidence=hops_text(chain)))
+            findings.append(LOOP.passed(chain.start, "Redirects end", evidence=hops_text(chain)))
     return findings
 
 
@@ -294,7 +298,12 @@ def _judge_canonical(obs: TransportObservations, cfg: Config) -> list[Finding]:
                     )
                 else:
                     findings.append(
-                        CHAIN.passed(url, evidence=hops_text(chain), hops=chain.redirects)
+                        CHAIN.passed(
+                            url,
+                            f"{chain.redirects} redirect(s) to the canonical URL",
+                            evidence=hops_text(chain),
+                            hops=chain.redirects,
+                        )
                     )
                 findings.append(CANONICAL_SPLIT.passed(url, f"{url} leads to {canonical}"))
             elif final.status is not None and 200 <= final.status < 300:

@@ -152,7 +152,11 @@ def _judge_certificate(
         )
     else:
         findings.append(
-            EXPIRED.passed(subject, evidence=f"notAfter={iso(leaf.not_valid_after_utc)}")
+            EXPIRED.passed(
+                subject,
+                "Certificate has not expired",
+                evidence=f"notAfter={iso(leaf.not_valid_after_utc)}",
+            )
         )
 
     if leaf.not_valid_before_utc > now:
@@ -165,10 +169,10 @@ def _judge_certificate(
             )
         )
     else:
-        findings.append(NOT_YET_VALID.passed(subject))
+        findings.append(NOT_YET_VALID.passed(subject, "Certificate validity has started"))
 
     if covers_host(leaf, host):
-        findings.append(HOSTNAME_MISMATCH.passed(subject))
+        findings.append(HOSTNAME_MISMATCH.passed(subject, f"Certificate covers {host}"))
     else:
         names = san_names(leaf)
         if names is None:
@@ -185,7 +189,7 @@ def _judge_certificate(
     if self_signed and not probe.verified:
         findings.append(SELF_SIGNED.finding("fail", subject, evidence=evidence))
     else:
-        findings.append(SELF_SIGNED.passed(subject))
+        findings.append(SELF_SIGNED.passed(subject, "Certificate is issued by a CA"))
 
     top = chain[-1]
     issuer_presented = any(c.subject == leaf.issuer for c in chain[1:])
@@ -217,7 +221,11 @@ def _judge_certificate(
             )
         )
     else:  # any other verdict means OpenSSL did build the chain
-        findings.append(INCOMPLETE_CHAIN.passed(subject, evidence=f"chain: {chain_summary(chain)}"))
+        findings.append(
+            INCOMPLETE_CHAIN.passed(
+                subject, "The chain builds", evidence=f"chain: {chain_summary(chain)}"
+            )
+        )
     if untrusted:
         findings.append(
             UNTRUSTED_ROOT.finding(
@@ -228,7 +236,7 @@ def _judge_certificate(
             )
         )
     elif probe.verified:
-        findings.append(UNTRUSTED_ROOT.passed(subject))
+        findings.append(UNTRUSTED_ROOT.passed(subject, "Chain ends at a trusted root"))
     findings.append(_judge_expiry(subject, leaf, now, evidence))
     findings.append(_judge_key(subject, chain, evidence))
     findings.append(_judge_signature(subject, chain, evidence))
@@ -307,7 +315,9 @@ def _judge_signature(subject: str, chain, evidence: str) -> Finding:
             "fail", subject, f"Weak signature: {'; '.join(weak)}", evidence=evidence
         )
     return WEAK_SIGNATURE.passed(
-        subject, evidence=f"signatures: {', '.join(signature_hash(c) for c in _issued(chain))}"
+        subject,
+        "No SHA-1 or MD5 signature in the chain",
+        evidence=f"signatures: {', '.join(signature_hash(c) for c in _issued(chain))}",
     )
 
 
@@ -371,7 +381,11 @@ def judge(obs: TransportObservations, cfg: Config) -> list[Finding]:
         if not probe.handshake_ok and legacy_ok:
             # Only TLS 1.0/1.1 is served: modern clients cannot connect at all.
             findings.append(
-                MISSING.passed(subject, evidence=f"served only over {legacy_ok[-1].protocol}")
+                MISSING.passed(
+                    subject,
+                    f"HTTPS served on port {port}, legacy versions only",
+                    evidence=f"served only over {legacy_ok[-1].protocol}",
+                )
             )
             findings.append(judge_legacy(subject, legacy, modern_error=public_error(probe.error)))
             if legacy_ok[-1].chain:
@@ -395,7 +409,11 @@ def judge(obs: TransportObservations, cfg: Config) -> list[Finding]:
                     MISSING.error(subject, public_error(probe.error) or "no TLS handshake")
                 )
             continue
-        findings.append(MISSING.passed(subject, evidence=f"{probe.protocol} {probe.cipher}"))
+        findings.append(
+            MISSING.passed(
+                subject, f"HTTPS served on port {port}", evidence=f"{probe.protocol} {probe.cipher}"
+            )
+        )
         if not probe.chain:
             findings.append(EXPIRED.error(subject, "the server presented no certificate"))
             continue
