@@ -152,3 +152,34 @@ def test_cookie_and_header_marks():
     # Traps: a product name inside an unrelated header value, a look-alike server name.
     assert providers(("X-Powered-By", "cloudflare-workers-fan-site")) == set()
     assert providers(("Server", "nginx (not cloudflare)")) == set()
+
+
+def test_fetch_with_connect_address_keeps_the_public_name(world_dns, bundle, tls_ctx):
+    import asyncio
+
+    from launchready.net import Network
+
+    seen = []
+
+    def handler(req):
+        seen.append(req.headers["Host"])
+        reply(200, b"origin")(req)
+
+    with serve(handler, tls_ctx) as origin, serve(reply(200, b"edge"), tls_ctx) as edge:
+        cfg = make_config(
+            world_dns.port,
+            connect_to=[f"{ORIGIN}:443:127.0.0.1:{origin}", f":443:127.0.0.1:{edge}"],
+            ca_file=bundle,
+        )
+
+        async def go():
+            async with Network(cfg.network) as net:
+                pinned = await net.fetch(f"https://{HOST}/", connect_address=ORIGIN)
+                normal = await net.fetch(f"https://{HOST}/")
+                return pinned, normal
+
+        pinned, normal = asyncio.run(go())
+    assert pinned.body == b"origin" and normal.body == b"edge"
+    # Certificate checked against the public name; the recorded URL and peer are public.
+    assert pinned.verified is True and pinned.url == f"https://{HOST}/"
+    assert pinned.peer == f"{HOST}:443" and seen == [HOST]
