@@ -30,10 +30,19 @@ class Area:
     collect: Collect
     judge: Judge
     description: str = ""
+    # Optional: sections for report.extra built from the observations (e.g. the DNS inventory
+    # the handover needs). Pure, like `judge`.
+    report_extra: Callable[[Any], dict[str, Any]] | None = None
 
 
 AREAS: tuple[Area, ...] = (
-    Area("dns", transport.collect_dns, dns_checks.judge, "resolution, records, zone hygiene"),
+    Area(
+        "dns",
+        transport.collect_dns,
+        dns_checks.judge,
+        "resolution, records, zone hygiene",
+        report_extra=lambda obs: {"dns_inventory": dns_checks.inventory(obs)},
+    ),
     Area("http", transport.collect_http, http_checks.judge, "reachability, redirects, canonical"),
     Area("tls", transport.collect_tls, tls_checks.judge, "certificates and protocols"),
     Area("edge", edge.collect_edge, edge_checks.judge, "CDN/WAF in front, origin exposure"),

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import audit, make_config
 from support.loopback import reply, serve
+from support.transport import audit, make_config
 
 from launchready.world.ca import fixture, server_context
 from launchready.world.dns import DnsServer

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import audit, make_config, status_of
 from support.loopback import reply, serve
+from support.transport import audit, make_config, status_of
 
 from launchready.checks.edge import range_matches
 from launchready.checks.http import insecure_subresources

@@ -4,8 +4,8 @@ site.url: one virtual-host server per scheme on loopback, answering by Host head
 from __future__ import annotations
 
 import pytest
-from conftest import audit, by_id, make_config, status_of
 from support.loopback import reply, serve
+from support.transport import audit, by_id, make_config, status_of
 
 from launchready.world.ca import server_context
 from launchready.world.dns import DnsServer

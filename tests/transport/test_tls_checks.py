@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import audit, by_id, make_config, status_of
 from support.loopback import reply, serve
+from support.transport import audit, by_id, make_config, status_of
 
 from launchready.checks.tls import judge_legacy
 from launchready.net import TlsProbe

@@ -310,7 +310,10 @@ def judge_wildcard(zone: ZoneObservations) -> list[Finding]:
 
 
 def judge_caa(zone: ZoneObservations, obs: TransportObservations) -> list[Finding]:
+    """One finding for the zone when no host is covered by a CAA record: the fix is one record
+    at the registrable domain, not one per host."""
     findings = []
+    uncovered: list[tuple[str, str]] = []
     for host in obs.hosts:
         walk = zone.caa.get(host.name)
         if not walk:
@@ -326,16 +329,20 @@ def judge_caa(zone: ZoneObservations, obs: TransportObservations) -> list[Findin
                 )
             )
         elif all(a.answered for a in walk):
-            findings.append(
-                CAA_MISSING.finding(
-                    "warn",
-                    host.name,
-                    f"Any CA may issue certificates for {host.name} (no CAA up to {zone.zone})",
-                    evidence=f"CAA queries: {asked}",
-                )
-            )
+            uncovered.append((host.name, asked))
         else:
             findings.append(CAA_MISSING.error(host.name, f"CAA lookups failed: {asked}"))
+    if uncovered:
+        names = [name for name, _ in uncovered]
+        findings.append(
+            CAA_MISSING.finding(
+                "warn",
+                zone.zone,
+                f"Any CA may issue certificates for {zone.zone} and its hosts (no CAA record)",
+                evidence="no CAA at or above: " + ", ".join(names),
+                hosts=names,
+            )
+        )
     return findings
 
 

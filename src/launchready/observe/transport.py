@@ -151,9 +151,14 @@ async def collect_http(observer: Observer, cfg: Config) -> TransportObservations
 
 
 async def collect_tls(observer: Observer, cfg: Config) -> TransportObservations:
-    obs = await collect_http(observer, cfg)
-    targets = [(h.name, https_port(cfg, h)) for h in obs.hosts if obs.reachable(h.name)]
-    probes = await asyncio.gather(*(observer.tls(name, port) for name, port in targets))
+    # Probes need only DNS; the redirect chains (used to tell "no HTTPS" from "down") are
+    # observed at the same time rather than first, so a stalled host costs one timeout, not two.
+    hosts = await collect_hosts(observer, cfg)
+    targets = [(h.name, https_port(cfg, h)) for h in hosts.hosts if hosts.reachable(h.name)]
+    obs, probes = await asyncio.gather(
+        collect_http(observer, cfg),
+        asyncio.gather(*(observer.tls(name, port) for name, port in targets)),
+    )
     for (name, port), probe in zip(targets, probes, strict=True):
         obs.tls[f"{name}:{port}"] = probe
     legacy_targets = [
