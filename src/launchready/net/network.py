@@ -67,6 +67,7 @@ class Network:
         )
         self.tls = TlsProber(self.connector, cfg.ca_bundle, cfg.timeout, self.concurrency)
         self._tls_sem = asyncio.Semaphore(self.concurrency)
+        self._dns_sem = asyncio.Semaphore(self.concurrency)
         self._sessions: list[HttpClient] = []
         self._pinned: dict[tuple[str, str], HttpClient] = {}
 
@@ -86,7 +87,8 @@ class Network:
 
     # -- DNS ----------------------------------------------------------------------------
     async def query(self, name: str, rdtype: str = "A") -> DnsAnswer:
-        return await self.resolver.query(name, rdtype)
+        async with self._dns_sem:
+            return await self.resolver.query(name, rdtype)
 
     # -- HTTP ---------------------------------------------------------------------------
     async def fetch(
