@@ -1,0 +1,335 @@
+"""The detection engine: gitleaks' per-fragment pipeline, run over many fragments at once.
+
+Per fragment and rule (gitleaks v8 semantics, so its rule files and examples carry over):
+global path allowlist -> keyword prefilter -> regex -> secret group -> entropy (strictly
+greater) -> global and rule allowlists -> inline `gitleaks:allow` / `pragma: allowlist secret`.
+Then a final filter drops generic hits that a specific rule also found on the same line.
+
+Speed: keywords are tested once per fragment (not once per rule), and a rule whose keywords
+occur in many fragments runs its regex once over all of them joined, not once per fragment:
+that keeps the per-call overhead of Python out of the hot loop. A match that crosses from one
+fragment into the next is thrown away and those fragments are scanned on their own.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from launchready.secrets.rules import Allowlist, Rule, RuleSet
+
+INLINE_ALLOW = ("gitleaks:allow", "pragma: allowlist secret")
+MAX_LINE = 20_000  # longer lines (minified bundles, data blobs) are blanked, and counted
+_BATCH_MIN = 12  # a rule hit in at least this many fragments runs once over the joined text
+
+
+@dataclass(slots=True)
+class Fragment:
+    """A piece of text from one file (or a diff's added lines). `start_line` numbers its first
+    line; `lines` maps the i-th line to its real number when the lines are not contiguous."""
+
+    text: str
+    path: str
+    start_line: int = 1
+    commit: str | None = None
+    lines: list[int] | None = None
+    meta: Any = None
+
+    def line_number(self, index: int) -> int:
+        if self.lines is not None and index < len(self.lines):
+            return self.lines[index]
+        return self.start_line + index
+
+
+@dataclass(slots=True)
+class Hit:
+    rule: Rule
+    secret: str
+    match: str
+    fragment: Fragment
+    line: int
+    line_text: str
+    entropy: float
+    start: int = 0  # offset of the match in the fragment
+
+    @property
+    def path(self) -> str:
+        return self.fragment.path
+
+    @property
+    def commit(self) -> str | None:
+        return self.fragment.commit
+
+
+@dataclass(slots=True)
+class ScanStats:
+    fragments: int = 0
+    bytes: int = 0
+    binary_skipped: list[str] = field(default_factory=list)
+    long_lines: int = 0
+    path_allowed: int = 0
+
+
+def shannon_entropy(data: str) -> float:
+    """gitleaks' entropy: counts per character, divided by the length in bytes."""
+    if not data:
+        return 0.0
+    inv = 1.0 / len(data.encode("utf-8", "surrogatepass"))
+    total = 0.0
+    for count in Counter(data).values():
+        freq = count * inv
+        total -= freq * math.log2(freq)
+    return total
+
+
+def is_binary(text: str) -> bool:
+    return "\x00" in text[:8000]
+
+
+def cap_lines(text: str, limit: int = MAX_LINE) -> tuple[str, int]:
+    """Blank lines over `limit` characters (numbering is kept); returns the text and how many."""
+    if len(text) <= limit:
+        return text, 0
+    lines = text.split("\n")
+    long = [i for i, ln in enumerate(lines) if len(ln) > limit]
+    if not long:
+        return text, 0
+    for i in long:
+        lines[i] = ""
+    return "\n".join(lines), len(long)
+
+
+class Detector:
+    def __init__(self, ruleset: RuleSet, *, generic_filter: bool = True) -> None:
+        self.ruleset = ruleset
+        self.generic_filter = generic_filter
+        self.rules = list(ruleset.rules.values())
+        self.keyword_rules: dict[str, list[Rule]] = {}
+        self.always: list[Rule] = []
+        for rule in self.rules:
+            if rule.keywords:
+                for kw in set(rule.keywords):
+                    self.keyword_rules.setdefault(kw, []).append(rule)
+            else:
+                self.always.append(rule)
+        self.fragment_allowlists = [
+            a for a in ruleset.allowlists if a.only_paths_or_commits() and not a.target_rules
+        ]
+        self.finding_allowlists = [
+            a for a in ruleset.allowlists if a not in self.fragment_allowlists
+        ]
+        self.stats = ScanStats()
+
+    # -- fragment level -------------------------------------------------------------------
+    def _fragment_allowed(self, frag: Fragment) -> bool:
+        return any(
+            a.path_allowed(frag.path) or a.commit_allowed(frag.commit)
+            for a in self.fragment_allowlists
+        )
+
+    def _prepare(self, fragments: list[Fragment]) -> list[Fragment]:
+        kept = []
+        for frag in fragments:
+            self.stats.fragments += 1
+            if self._fragment_allowed(frag):
+                self.stats.path_allowed += 1
+                continue
+            if is_binary(frag.text):
+                self.stats.binary_skipped.append(frag.path)
+                continue
+            frag.text, n = cap_lines(frag.text)
+            self.stats.long_lines += n
+            self.stats.bytes += len(frag.text)
+            kept.append(frag)
+        return kept
+
+    # -- scanning -------------------------------------------------------------------------
+    def scan(self, fragments: list[Fragment]) -> list[Hit]:
+        frags = self._prepare(fragments)
+        if not frags:
+            return []
+        hits: list[Hit] = []
+        for rule in self.rules:
+            if rule.regex is None and rule.path is not None:
+                hits.extend(self._path_rule(rule, f) for f in frags if rule.path.search(f.path))
+        hits = [h for h in hits if h is not None]
+        rule_frags = self._rules_to_run(frags)
+        joined: tuple[str, list[int]] | None = None
+        for rule, idxs in rule_frags:
+            if rule.regex is None:
+                continue
+            if rule.path is not None:
+                idxs = [i for i in idxs if rule.path.search(frags[i].path)]
+            if not idxs:
+                continue
+            if len(idxs) >= _BATCH_MIN and len(frags) > 1:
+                if joined is None:
+                    joined = _join(frags)
+                hits.extend(self._scan_joined(rule, frags, set(idxs), joined))
+            else:
+                for i in idxs:
+                    hits.extend(self._scan_fragment(rule, frags[i]))
+        if self.generic_filter:
+            hits = drop_generic_overlaps(hits)
+        return hits
+
+    def scan_text(self, text: str, path: str = "-", **kw: Any) -> list[Hit]:
+        return self.scan([Fragment(text, path, **kw)])
+
+    def _rules_to_run(self, frags: list[Fragment]) -> list[tuple[Rule, list[int]]]:
+        """Which fragments each rule must run on: each distinct keyword is tested once per
+        fragment, then the hits are mapped to the rules that carry it."""
+        everyone = list(range(len(frags)))
+        by_rule: dict[str, set[int]] = {}
+        if len(frags) == 1:
+            low = frags[0].text.lower()
+            for kw, rules in self.keyword_rules.items():
+                if kw in low:
+                    for r in rules:
+                        by_rule.setdefault(r.id, set()).add(0)
+        else:
+            lows = [f.text.lower() for f in frags]
+            offsets = []
+            pos = 0
+            for low in lows:
+                offsets.append(pos)
+                pos += len(low) + 1
+            big = "\n".join(lows)
+            for kw, rules in self.keyword_rules.items():
+                found: set[int] = set()
+                start = big.find(kw)
+                while start != -1:
+                    i = bisect_right(offsets, start) - 1
+                    # the keyword must lie wholly inside fragment i
+                    if start + len(kw) <= offsets[i] + len(lows[i]):
+                        found.add(i)
+                        nxt = offsets[i + 1] if i + 1 < len(offsets) else len(big)
+                    else:
+                        nxt = start + 1
+                    start = big.find(kw, nxt)
+                if found:
+                    for r in rules:
+                        by_rule.setdefault(r.id, set()).update(found)
+        out = []
+        for rule in self.rules:
+            if not rule.keywords:
+                out.append((rule, everyone))
+            elif rule.id in by_rule:
+                out.append((rule, sorted(by_rule[rule.id])))
+        return out
+
+    def _scan_fragment(self, rule: Rule, frag: Fragment) -> list[Hit]:
+        assert rule.regex is not None
+        out = []
+        text = frag.text
+        for m in rule.regex.finditer(text):
+            hit = self._candidate(rule, frag, text, m.start(), m.end())
+            if hit is not None:
+                out.append(hit)
+        return out
+
+    def _scan_joined(
+        self, rule: Rule, frags: list[Fragment], wanted: set[int], joined: tuple[str, list[int]]
+    ) -> list[Hit]:
+        assert rule.regex is not None
+        big, offsets = joined
+        out: list[Hit] = []
+        redo: set[int] = set()
+        for m in rule.regex.finditer(big):
+            s, e = m.start(), m.end()
+            i = bisect_right(offsets, s) - 1
+            end_i = offsets[i] + len(frags[i].text)
+            if e > end_i:
+                # crossed into the next fragment: decide both on their own
+                redo.add(i)
+                j = bisect_right(offsets, max(s, e - 1)) - 1
+                redo.update(range(i + 1, j + 1))
+                continue
+            if i not in wanted or i in redo:
+                continue
+            base = offsets[i]
+            hit = self._candidate(rule, frags[i], frags[i].text, s - base, e - base)
+            if hit is not None:
+                out.append(hit)
+        if redo:
+            redo &= wanted
+            out = [h for h in out if frags.index(h.fragment) not in redo] if redo else out
+            for i in sorted(redo):
+                out.extend(self._scan_fragment(rule, frags[i]))
+        return out
+
+    def _candidate(self, rule: Rule, frag: Fragment, text: str, s: int, e: int) -> Hit | None:
+        raw = text[s:e]
+        match = raw.strip("\n")
+        s += len(raw) - len(raw.lstrip("\n"))
+        e = s + len(match)
+        secret = match
+        assert rule.regex is not None
+        if rule.secret_group or rule.regex.groups:
+            g = rule.regex.search(match)
+            if rule.secret_group:
+                if g is None or rule.regex.groups < rule.secret_group:
+                    return None
+                secret = g.group(rule.secret_group) or ""
+            elif g is not None:
+                for value in g.groups():
+                    if value:
+                        secret = value
+                        break
+        entropy = shannon_entropy(secret)
+        if rule.entropy and entropy <= rule.entropy:
+            return None
+        line_start = text.rfind("\n", 0, s) + 1
+        line_end = text.find("\n", e)
+        line_text = text[line_start : len(text) if line_end == -1 else line_end]
+        if any(mark in line_text for mark in INLINE_ALLOW):
+            return None
+        for a in self.finding_allowlists:
+            if a.target_rules and rule.id not in a.target_rules:
+                continue
+            if a.allows(secret, match, line_text, frag.path, frag.commit):
+                return None
+        for a in rule.allowlists:
+            if a.allows(secret, match, line_text, frag.path, frag.commit):
+                return None
+        index = text.count("\n", 0, s)
+        return Hit(rule, secret, match, frag, frag.line_number(index), line_text, entropy, s)
+
+    def _path_rule(self, rule: Rule, frag: Fragment) -> Hit | None:
+        if any(a.allows("", "", "", frag.path, frag.commit) for a in rule.allowlists):
+            return None
+        return Hit(rule, "", f"file detected: {frag.path}", frag, frag.line_number(0), "", 0.0)
+
+
+def _join(frags: list[Fragment]) -> tuple[str, list[int]]:
+    offsets, pos = [], 0
+    for f in frags:
+        offsets.append(pos)
+        pos += len(f.text) + 1
+    return "\n".join(f.text for f in frags), offsets
+
+
+def drop_generic_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Drop a generic rule's hit when a specific rule found a secret containing it on the same
+    line of the same fragment (gitleaks' final filter): one leak, one finding, the precise rule."""
+    specific: dict[tuple[int, int], list[Hit]] = {}
+    for h in hits:
+        if not h.rule.generic:
+            specific.setdefault((id(h.fragment), h.line), []).append(h)
+    if not specific:
+        return hits
+    out = []
+    for h in hits:
+        if h.rule.generic:
+            others = specific.get((id(h.fragment), h.line), [])
+            if any(h.secret in o.secret for o in others):
+                continue
+        out.append(h)
+    return out
+
+
+def allowlist_summary(a: Allowlist) -> str:
+    return a.description or f"{len(a.regexes)} regexes, {len(a.paths)} paths"
