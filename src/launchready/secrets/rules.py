@@ -162,6 +162,17 @@ def public_prefix(rule_id: str, pattern: str | None) -> str:
     return prefix if len(prefix) <= 16 else ""
 
 
+_CRITICAL = regex.compile(
+    r"^(?:aws|gcp|azure|alibaba|github|gitlab|private-key|pkcs12|stripe|square|openai|anthropic|"
+    r"database|django|rails|laravel|heroku|digitalocean|vault|hashicorp|slack-(?:bot|user|app))"
+)
+
+
+def _default_severity(rule_id: str) -> str:
+    """Credentials that open infrastructure, code, money or every session are critical."""
+    return "critical" if _CRITICAL.match(rule_id) else "high"
+
+
 def _rule(data: dict[str, Any], where: str, index: int) -> Rule:
     key = f"rules[{index}]"
     rule_id = data.get("id")
@@ -177,7 +188,7 @@ def _rule(data: dict[str, Any], where: str, index: int) -> Rule:
     ]
     if isinstance(data.get("allowlist"), dict):  # the older single-table spelling
         allowlists.append(_allowlist(data["allowlist"], where, f"{key}.allowlist"))
-    severity = str(data.get("severity", "high")).lower()
+    severity = str(data.get("severity") or _default_severity(rule_id)).lower()
     return Rule(
         id=rule_id,
         description=str(data.get("description", "")),
