@@ -78,7 +78,9 @@ def leak_finding(leak: Leak, baselined: bool = False) -> Finding:
         evidence = f"{leak.rule_id}: {masked(leak)}"
         if leak.commit:
             evidence += f" (committed{where}{by}{when})"
-        fix = FIX_TREE + " It is also in the git history: " + FIX_HISTORY if leak.commit else FIX_TREE
+        fix = (
+            FIX_TREE + " It is also in the git history: " + FIX_HISTORY if leak.commit else FIX_TREE
+        )
     if baselined:
         title = f"Accepted in the baseline: {title[0].lower()}{title[1:]}"
     return SPEC.finding(

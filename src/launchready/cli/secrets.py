@@ -32,7 +32,7 @@ from launchready.secrets.baseline import (
     load_gitleaksignore_text,
     render_baseline,
 )
-from launchready.secrets.render import render_report, rank
+from launchready.secrets.render import rank, render_report
 from launchready.secrets.rules import load_rules
 from launchready.secrets.scan import (
     ScanResult,
@@ -91,8 +91,11 @@ def run_scan(
         return scan_text(text, str(path), ruleset, mode="file"), None
     root = path.resolve()
     user_cfg = root / ".gitleaks.toml"
-    ruleset = load_rules(config) if config else load_rules(user_cfg if user_cfg.is_file() else
-                                                           "builtin:default.toml")
+    ruleset = (
+        load_rules(config)
+        if config
+        else load_rules(user_cfg if user_cfg.is_file() else "builtin:default.toml")
+    )
     if history:
         return scan_history(root, ruleset, shlex.split(log_opts or ""), jobs), root
     if staged:
@@ -104,14 +107,46 @@ def run_scan(
 
 @app.command("secrets")
 def secrets_command(
-    target: Annotated[str, typer.Argument(help="Folder to scan (default .), a log file, or - for stdin.")] = ".",
-    history: Annotated[bool, typer.Option("--history", help="Scan every commit reachable from any ref.")] = False,
-    staged: Annotated[bool, typer.Option("--staged", help="Scan the staged change (pre-commit).")] = False,
-    baseline: Annotated[Path | None, typer.Option("--baseline", help="Accepted leaks (JSON Lines, gitleaks report, .secrets.baseline or .gitleaksignore).")] = None,
-    write_baseline: Annotated[Path | None, typer.Option("--write-baseline", help="Write every current leak to FILE as accepted, and exit 0.")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="A gitleaks-format rule file (default: .gitleaks.toml in the folder, else the built-in rules).")] = None,
-    log_opts: Annotated[str | None, typer.Option("--log-opts", help="Extra `git log` options for --history, e.g. '--since=2025-01-01'.")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Worker processes for --history.")] = None,
+    target: Annotated[
+        str, typer.Argument(help="Folder to scan (default .), a log file, or - for stdin.")
+    ] = ".",
+    history: Annotated[
+        bool, typer.Option("--history", help="Scan every commit reachable from any ref.")
+    ] = False,
+    staged: Annotated[
+        bool, typer.Option("--staged", help="Scan the staged change (pre-commit).")
+    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Accepted leaks (JSON Lines, gitleaks report, .secrets.baseline or "
+            ".gitleaksignore).",
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-baseline", help="Write every current leak to FILE as accepted, and exit 0."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="A gitleaks-format rule file (default: .gitleaks.toml in the folder, "
+            "else the built-in rules).",
+        ),
+    ] = None,
+    log_opts: Annotated[
+        str | None,
+        typer.Option(
+            "--log-opts", help="Extra `git log` options for --history, e.g. '--since=2025-01-01'."
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", min=1, help="Worker processes for --history.")
+    ] = None,
     fmt: Annotated[Format | None, typer.Option("--format", help=FORMAT_HELP)] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help=OUTPUT_HELP)] = None,
 ) -> None:

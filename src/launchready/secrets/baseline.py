@@ -49,7 +49,8 @@ class Baseline:
         """Entries no current leak matches: fixed (or rotated and purged)."""
         seen = {leak.fingerprint for leak in leaks} | {leak.any_path for leak in leaks}
         return [
-            e for e in self.entries
+            e
+            for e in self.entries
             if e.get("fingerprint") not in seen and e.get("any_path") not in seen
         ]
 
@@ -105,7 +106,9 @@ def load_baseline(path: Path, today: date | None = None) -> Baseline:
         try:
             doc = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno) from None
+            raise ConfigError(
+                f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno
+            ) from None
         for file, items in (doc.get("results") or {}).items():
             for item in items or []:
                 if item.get("hashed_secret"):
@@ -141,8 +144,9 @@ def entry_for(leak: Leak, reason: str = "") -> dict[str, Any]:
     }
 
 
-def render_baseline(leaks: list[Leak], keep: list[dict[str, Any]] | None = None,
-                    reason: str = "") -> str:
+def render_baseline(
+    leaks: list[Leak], keep: list[dict[str, Any]] | None = None, reason: str = ""
+) -> str:
     """Sorted JSON Lines. Existing entries (with their reasons and expiry) are kept."""
     entries: dict[str, dict[str, Any]] = {}
     for e in keep or []:
@@ -150,6 +154,7 @@ def render_baseline(leaks: list[Leak], keep: list[dict[str, Any]] | None = None,
             entries[str(e["fingerprint"])] = e
     for leak in leaks:
         entries.setdefault(leak.fingerprint, entry_for(leak, reason))
-    lines = [json.dumps(entries[k], sort_keys=True, separators=(", ", ": ")) for k in
-             sorted(entries)]
+    lines = [
+        json.dumps(entries[k], sort_keys=True, separators=(", ", ": ")) for k in sorted(entries)
+    ]
     return "".join(line + "\n" for line in lines)

@@ -18,8 +18,9 @@ _ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 def rank(findings: list[Finding]) -> list[Finding]:
     """Fix order: problems first by tier then severity; `rank` set on fail/warn only."""
     problems = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
-    problems.sort(key=lambda f: (f.tier, _ORDER[str(f.severity)], f.status != Status.FAIL,
-                                 f.subject))
+    problems.sort(
+        key=lambda f: (f.tier, _ORDER[str(f.severity)], f.status != Status.FAIL, f.subject)
+    )
     for i, f in enumerate(problems, 1):
         f.rank = i
     rest = [f for f in findings if f not in problems]
@@ -75,18 +76,22 @@ def render_sarif(report: Report) -> dict[str, Any]:
             "partialFingerprints": {"launchready/v1": f.fingerprint},
         }
         if f.location is not None:
-            result["locations"] = [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": f.location.path},
-                    "region": {"startLine": f.location.line},
+            result["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.location.path},
+                        "region": {"startLine": f.location.line},
+                    }
                 }
-            }]
+            ]
         results.append(result)
     return {
         "version": "2.1.0",
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "runs": [{
-            "tool": {"driver": {"name": "launchready", "rules": list(rules.values())}},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {"driver": {"name": "launchready", "rules": list(rules.values())}},
+                "results": results,
+            }
+        ],
     }

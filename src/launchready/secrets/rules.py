@@ -2,7 +2,8 @@
 
 The patterns are Go RE2. Python's `re` rejects RE2's mid-pattern `(?i)`; the `regex` module in
 `V1 | ASCII` mode accepts every default pattern with RE2's meaning (scoped inline flags, ASCII
-`\\w`/`\\s`/`\\b`). The only spelling to translate is `\\z` (end of text), which `regex` calls `\\Z`.
+`\\w`/`\\s`/`\\b`). The only spelling to translate is `\\z` (end of text), which `regex`
+calls `\\Z`.
 """
 
 from __future__ import annotations
@@ -134,10 +135,14 @@ def _allowlist(data: dict[str, Any], where: str, key: str) -> Allowlist:
         description=str(data.get("description", "")),
         condition=condition,
         regex_target=target,
-        regexes=[_compile(p, where, f"{key}.regexes") for p in _strings(
-            data.get("regexes"), where, f"{key}.regexes")],
-        paths=[_compile(p, where, f"{key}.paths") for p in _strings(
-            data.get("paths"), where, f"{key}.paths")],
+        regexes=[
+            _compile(p, where, f"{key}.regexes")
+            for p in _strings(data.get("regexes"), where, f"{key}.regexes")
+        ],
+        paths=[
+            _compile(p, where, f"{key}.paths")
+            for p in _strings(data.get("paths"), where, f"{key}.paths")
+        ],
         commits=set(_strings(data.get("commits"), where, f"{key}.commits")),
         stopwords=[w.lower() for w in _strings(data.get("stopwords"), where, f"{key}.stopwords")],
         target_rules=set(_strings(data.get("targetRules"), where, f"{key}.targetRules")),
@@ -209,7 +214,9 @@ def _read(source: str | Path) -> tuple[str, str]:
     """(text, display name) of a config: a path, or `builtin:NAME` for packaged data."""
     name = str(source)
     if name.startswith("builtin:"):
-        res = resources.files("launchready").joinpath("data", "secrets", name.removeprefix("builtin:"))
+        res = resources.files("launchready").joinpath(
+            "data", "secrets", name.removeprefix("builtin:")
+        )
         return res.read_text(encoding="utf-8"), name
     try:
         return Path(source).read_text(encoding="utf-8"), name
@@ -248,7 +255,7 @@ def load_rules(source: str | Path = f"builtin:{DEFAULT_CONFIG}", _depth: int = 0
         elif extend.get("path"):
             ext = str(extend["path"])
             if not where.startswith("builtin:"):
-                ext = str((Path(where).parent / ext))
+                ext = str(Path(where).parent / ext)
             else:
                 ext = f"builtin:{ext}"
             base = load_rules(ext, _depth + 1)

@@ -110,7 +110,9 @@ def _leak(hit: Hit) -> Leak:
     )
 
 
-def batched(fragments: Iterable[Fragment], max_bytes: int = BATCH_BYTES) -> Iterator[list[Fragment]]:
+def batched(
+    fragments: Iterable[Fragment], max_bytes: int = BATCH_BYTES
+) -> Iterator[list[Fragment]]:
     batch: list[Fragment] = []
     size = 0
     for frag in fragments:

@@ -21,8 +21,13 @@ _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 # Lower-case filter letters EXCLUDE: no type changes, unmerged, unknown, deletions, broken pairs.
 HISTORY_ARGS = ("log", "-p", "-U0", "--full-history", "--all", "--diff-filter=tuxdb")
 _GIT_BASE = (
-    "git", "-c", "core.quotePath=false", "-c", "diff.noprefix=false",
-    "-c", "diff.mnemonicPrefix=false",
+    "git",
+    "-c",
+    "core.quotePath=false",
+    "-c",
+    "diff.noprefix=false",
+    "-c",
+    "diff.mnemonicPrefix=false",
 )
 
 
@@ -223,6 +228,13 @@ def staged_fragments(root: Path) -> Iterator[Fragment]:
     files included, and the index's content, not the working tree's)."""
     if not is_repo(root):
         raise GitError(f"{root} is not a git repository (--staged needs one)")
-    args = ["diff", "--cached", "-U0", "--no-ext-diff", "--no-color", "--no-textconv",
-            "--diff-filter=tuxdb"]
+    args = [
+        "diff",
+        "--cached",
+        "-U0",
+        "--no-ext-diff",
+        "--no-color",
+        "--no-textconv",
+        "--diff-filter=tuxdb",
+    ]
     yield from parse_diff(_stream(root, args), commits=False)
