@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from launchready.redact import MASK, REDACTOR
@@ -35,10 +36,26 @@ SPEC = check(
 )
 
 
+# Fixed public starts of token formats whose rule regex begins with an alternation.
+_KNOWN_PREFIXES = re.compile(
+    r"^(?:(?:sk|rk|pk)_(?:test|live|prod)_|xox[a-z]-|xapp-|(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)|"
+    r"sk-(?:proj|svcacct|admin)-|sk-ant-(?:api|admin)\d\d-|gh[pousr]_|github_pat_|glpat-|"
+    r"AIza|SG\.|key-|pubkey-|whsec_|npm_|pypi-|dop_v1_|doo_v1_|hf_|shp(?:at|ca|pa|ss)_|"
+    r"django-insecure-|base64:)"
+)
+
+
+def public_prefix(leak: Leak) -> str:
+    if leak.prefix and leak.secret.startswith(leak.prefix):
+        return leak.prefix
+    m = _KNOWN_PREFIXES.match(leak.secret)
+    return m.group(0) if m and len(m.group(0)) < len(leak.secret) // 2 else ""
+
+
 def keep_chars(leak: Leak) -> int:
     """How much of the secret output may show: the public prefix plus at most 4 characters,
     and never more than a quarter of what follows the prefix."""
-    prefix = leak.prefix if leak.secret.startswith(leak.prefix) else ""
+    prefix = public_prefix(leak)
     rest = len(leak.secret) - len(prefix)
     return len(prefix) + max(0, min(4, rest // 4))
 
