@@ -154,7 +154,15 @@ def render_baseline(
             entries[str(e["fingerprint"])] = e
     for leak in leaks:
         entries.setdefault(leak.fingerprint, entry_for(leak, reason))
-    lines = [
-        json.dumps(entries[k], sort_keys=True, separators=(", ", ": ")) for k in sorted(entries)
-    ]
-    return "".join(line + "\n" for line in lines)
+    return "".join(_line(entries[k]) + "\n" for k in sorted(entries))
+
+
+_FIRST = ("fingerprint", "any_path", "rule", "path", "secret_sha256", "reason", "expires")
+
+
+def _line(entry: dict[str, Any]) -> str:
+    """Fingerprint first, so sorting by fingerprint is sorting the lines (what `sort` and git's
+    line merge see)."""
+    ordered = {k: entry[k] for k in _FIRST if k in entry}
+    ordered.update({k: entry[k] for k in sorted(entry) if k not in ordered})
+    return json.dumps(ordered, separators=(", ", ": "))
