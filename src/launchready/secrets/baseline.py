@@ -125,7 +125,7 @@ def load_baseline(path: Path, today: date | None = None) -> Baseline:
 
 
 def load_gitleaksignore_text(text: str, base: Baseline | None = None) -> Baseline:
-    base = base or Baseline()
+    base = Baseline() if base is None else base
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
