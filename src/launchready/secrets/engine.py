@@ -16,10 +16,14 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from launchready.secrets.rules import Allowlist, Rule, RuleSet
+import regex
+
+from launchready.secrets.multi import Substrings
+from launchready.secrets.rules import Allowlist, Rule, RuleSet, compile_go
 
 INLINE_ALLOW = ("gitleaks:allow", "pragma: allowlist secret")
 MAX_LINE = 20_000  # longer lines (minified bundles, data blobs) are blanked, and counted
@@ -115,6 +119,8 @@ class Detector:
                     self.keyword_rules.setdefault(kw, []).append(rule)
             else:
                 self.always.append(rule)
+        self._keywords = Substrings(self.keyword_rules)
+        self.anchors = {r.id: semi_generic_anchor(r.regex.pattern) for r in self.rules if r.regex}
         self.fragment_allowlists = [
             a for a in ruleset.allowlists if a.only_paths_or_commits() and not a.target_rules
         ]
@@ -180,39 +186,15 @@ class Detector:
         return self.scan([Fragment(text, path, **kw)])
 
     def _rules_to_run(self, frags: list[Fragment]) -> list[tuple[Rule, list[int]]]:
-        """Which fragments each rule must run on: each distinct keyword is tested once per
-        fragment, then the hits are mapped to the rules that carry it."""
+        """Which fragments each rule must run on. All keywords are found in one Aho-Corasick
+        pass per fragment, then mapped to the rules that carry them: each distinct keyword is
+        tested once per fragment, never once per rule."""
         everyone = list(range(len(frags)))
         by_rule: dict[str, set[int]] = {}
-        if len(frags) == 1:
-            low = frags[0].text.lower()
-            for kw, rules in self.keyword_rules.items():
-                if kw in low:
-                    for r in rules:
-                        by_rule.setdefault(r.id, set()).add(0)
-        else:
-            lows = [f.text.lower() for f in frags]
-            offsets = []
-            pos = 0
-            for low in lows:
-                offsets.append(pos)
-                pos += len(low) + 1
-            big = "\n".join(lows)
-            for kw, rules in self.keyword_rules.items():
-                found: set[int] = set()
-                start = big.find(kw)
-                while start != -1:
-                    i = bisect_right(offsets, start) - 1
-                    # the keyword must lie wholly inside fragment i
-                    if start + len(kw) <= offsets[i] + len(lows[i]):
-                        found.add(i)
-                        nxt = offsets[i + 1] if i + 1 < len(offsets) else len(big)
-                    else:
-                        nxt = start + 1
-                    start = big.find(kw, nxt)
-                if found:
-                    for r in rules:
-                        by_rule.setdefault(r.id, set()).update(found)
+        for i, frag in enumerate(frags):
+            for kw in self._keywords.found(frag.text.lower()):
+                for r in self.keyword_rules[kw]:
+                    by_rule.setdefault(r.id, set()).add(i)
         out = []
         for rule in self.rules:
             if not rule.keywords:
@@ -225,11 +207,36 @@ class Detector:
         assert rule.regex is not None
         out = []
         text = frag.text
-        for m in rule.regex.finditer(text):
-            hit = self._candidate(rule, frag, text, m.start(), m.end())
+        for start, end in self._matches(rule, text):
+            hit = self._candidate(rule, frag, text, start, end)
             if hit is not None:
                 out.append(hit)
         return out
+
+    def _matches(self, rule: Rule, text: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of every match, as `finditer` would give them. Rules built on gitleaks'
+        semi-generic template (`[\\w.-]{0,50}?(?:name)...`) are only tried where their name
+        occurs: the regex engine would otherwise retry 50 prefix lengths at every position."""
+        assert rule.regex is not None
+        anchor = self.anchors.get(rule.id)
+        if anchor is None:
+            for m in rule.regex.finditer(text):
+                yield m.start(), m.end()
+            return
+        anchor_re, reach = anchor
+        pos = 0
+        for am in anchor_re.finditer(text):
+            a = am.start()
+            if a < pos:
+                continue
+            lo = max(pos, a - reach)
+            gap = _NOT_WORD_BACK.search(text, lo, a)
+            start = gap.end() if gap else lo
+            m = rule.regex.match(text, start)
+            if m is None or m.end() == m.start():
+                continue
+            yield m.start(), m.end()
+            pos = m.end()
 
     def _scan_joined(
         self, rule: Rule, frags: list[Fragment], wanted: set[int], joined: tuple[str, list[int]]
@@ -238,8 +245,7 @@ class Detector:
         big, offsets = joined
         out: list[Hit] = []
         redo: set[int] = set()
-        for m in rule.regex.finditer(big):
-            s, e = m.start(), m.end()
+        for s, e in self._matches(rule, big):
             i = bisect_right(offsets, s) - 1
             end_i = offsets[i] + len(frags[i].text)
             if e > end_i:
@@ -302,6 +308,66 @@ class Detector:
         if any(a.allows("", "", "", frag.path, frag.commit) for a in rule.allowlists):
             return None
         return Hit(rule, "", f"file detected: {frag.path}", frag, frag.line_number(0), "", 0.0)
+
+
+_NOT_WORD_BACK = regex.compile(r"(?r)[^\w.\-]", regex.ASCII)
+_TEMPLATES = (
+    ("(?i)[\\w.-]{0,50}?(?:", 50),
+    ("[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?(?:", 100),
+)
+
+
+def semi_generic_anchor(pattern: str) -> tuple[regex.Pattern[str], int] | None:
+    """For gitleaks' semi-generic template, a regex for the service name it requires and how far
+    before the name a match may start; None for any other pattern."""
+    for head, reach in _TEMPLATES:
+        if not pattern.startswith(head):
+            continue
+        i, depth, in_class = len(head), 1, False
+        while i < len(pattern):
+            c = pattern[i]
+            if c == "\\":
+                i += 2
+                continue
+            if in_class:
+                in_class = c != "]"
+            elif c == "[":
+                in_class = True
+            elif c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+                if depth == 0:
+                    if _top_level_alternation(pattern):
+                        return None
+                    alt = pattern[len(head) : i]
+                    try:
+                        return compile_go(f"(?i)(?:{alt})"), reach
+                    except regex.error:
+                        return None
+            i += 1
+    return None
+
+
+def _top_level_alternation(pattern: str) -> bool:
+    i, depth, in_class = 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return True
+        i += 1
+    return False
 
 
 def _join(frags: list[Fragment]) -> tuple[str, list[int]]:

@@ -18,6 +18,7 @@ from typing import Any
 import regex
 
 from launchready.errors import ConfigError
+from launchready.secrets.multi import Substrings
 
 FLAGS = regex.V1 | regex.ASCII
 DEFAULT_CONFIG = "default.toml"
@@ -41,6 +42,7 @@ class Allowlist:
     commits: set[str] = field(default_factory=set)
     stopwords: list[str] = field(default_factory=list)
     target_rules: set[str] = field(default_factory=set)  # global [[allowlists]] only
+    _stop: Substrings | None = field(default=None, repr=False, compare=False)
 
     def path_allowed(self, path: str) -> bool:
         return bool(path) and any(p.search(path) for p in self.paths)
@@ -52,8 +54,11 @@ class Allowlist:
         return any(r.search(target) for r in self.regexes)
 
     def has_stopword(self, secret: str) -> bool:
-        low = secret.lower()
-        return any(w in low for w in self.stopwords)
+        if not self.stopwords:
+            return False
+        if self._stop is None:
+            self._stop = Substrings(self.stopwords)
+        return self._stop.any_in(secret.lower())
 
     def only_paths_or_commits(self) -> bool:
         """Whether the list can be decided from the path/commit alone (fragment-level skip)."""
