@@ -15,13 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from launchready.secrets.engine import Detector, Fragment, Hit, ScanStats
+from launchready.secrets.multi import Substrings
 from launchready.secrets.rules import RuleSet, load_rules
 from launchready.secrets.sources import (
     CommitInfo,
+    GitError,
+    commit_fragments,
+    history_commits,
     history_fragments,
-    is_repo,
     is_shallow,
+    read_text,
+    run_git,
     staged_fragments,
+    tree_files,
     tree_fragments,
 )
 
@@ -127,11 +133,50 @@ def batched(
 
 # -- worker processes (history of big repositories) ----------------------------------------
 _WORKER: Detector | None = None
+_FORKED_RULES: RuleSet | None = None  # inherited by forked workers: no reload
 
 
 def _init_worker(source: str) -> None:
     global _WORKER
-    _WORKER = Detector(load_rules(source))
+    _WORKER = Detector(_FORKED_RULES if _FORKED_RULES is not None else load_rules(source))
+
+
+def _scan_commits(task: tuple[str, list[str]]) -> tuple[list[Leak], ScanStats]:
+    """One worker's share of the history: its own `git log`, parse and scan."""
+    assert _WORKER is not None
+    root, commits = task
+    _WORKER.stats = ScanStats()
+    leaks: list[Leak] = []
+    for batch in batched(commit_fragments(Path(root), commits)):
+        leaks.extend(_leak(h) for h in _WORKER.scan(batch))
+    return leaks, _WORKER.stats
+
+
+def _history_parallel(
+    root: Path, ruleset: RuleSet, log_opts: list[str] | None, jobs: int, result: ScanResult
+) -> list[Leak]:
+    """Split the commits between `jobs` processes, each running git, the parser and the rules
+    on its share; the leaks come back ordered as one `git log` (newest first) would give them."""
+    global _FORKED_RULES
+    commits = history_commits(root, log_opts)
+    if not commits:
+        return []
+    order = {sha: i for i, sha in enumerate(commits)}
+    parts = max(1, min(len(commits) // 50, jobs * 4))
+    size = -(-len(commits) // parts)
+    tasks = [(str(root), commits[i : i + size]) for i in range(0, len(commits), size)]
+    ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    _FORKED_RULES = ruleset
+    leaks: list[Leak] = []
+    try:
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(ruleset.source,)) as pool:
+            for found, stats in pool.imap_unordered(_scan_commits, tasks):
+                leaks.extend(found)
+                _merge_stats(result, stats)
+    finally:
+        _FORKED_RULES = None
+    leaks.sort(key=lambda leak: order.get(leak.commit or "", -1))
+    return leaks
 
 
 def _scan_batch(batch: list[Fragment]) -> tuple[list[Leak], ScanStats]:
@@ -168,6 +213,35 @@ def default_jobs() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def _tree_after_history(root: Path, ruleset: RuleSet, secrets: set[str]) -> ScanResult:
+    """Where the history's secrets are now, plus anything not committed yet.
+
+    A file that is unchanged since HEAD and holds none of the history's secrets has nothing
+    the history scan has not seen, so only changed, untracked, and secret-holding files are
+    scanned again (one Aho-Corasick pass over the tree instead of every rule).
+    """
+    result = ScanResult("tree", str(root), rules=len(ruleset.rules))
+    try:
+        changed = set(run_git(root, "diff", "--name-only", "-z", "HEAD").split("\0"))
+        changed |= set(run_git(root, "ls-files", "-z", "-o", "--exclude-standard").split("\0"))
+    except GitError:
+        changed = None  # no HEAD yet: everything is new
+    finder = Substrings(s for s in secrets if len(s) >= 4)
+    frags = []
+    for rel in tree_files(root):
+        full = root / rel
+        if not full.is_file() or full.is_symlink():
+            continue
+        text = read_text(full)
+        if text is None:
+            result.skipped.append(rel)
+            continue
+        if changed is None or rel in changed or (finder and finder.any_in(text)):
+            frags.append(Fragment(text, rel))
+    result.leaks = _run(ruleset, frags, result)
+    return result
+
+
 # -- the modes -------------------------------------------------------------------------------
 def scan_tree(root: Path, ruleset: RuleSet) -> ScanResult:
     result = ScanResult("tree", str(root), rules=len(ruleset.rules))
@@ -201,13 +275,16 @@ def scan_history(
     result = ScanResult("history", str(root), rules=len(ruleset.rules))
     result.shallow = is_shallow(root)
     jobs = default_jobs() if jobs is None else jobs
-    found = _run(ruleset, history_fragments(root, log_opts), result, jobs=jobs)
+    if jobs > 1:
+        found = _history_parallel(root, ruleset, log_opts, jobs, result)
+    else:
+        found = _run(ruleset, history_fragments(root, log_opts), result)
     result.commits = len({leak.commit for leak in found})
     # git log is newest first: the last occurrence of a secret is the commit that added it
     first: dict[tuple[str, str], Leak] = {}
     for leak in found:
         first[(leak.rule_id, leak.secret)] = leak
-    tree = scan_tree(root, ruleset) if is_repo(root) else ScanResult("tree", str(root))
+    tree = _tree_after_history(root, ruleset, {secret for _, secret in first})
     in_tree: dict[tuple[str, str], list[Leak]] = {}
     for leak in tree.leaks:
         in_tree.setdefault((leak.rule_id, leak.secret), []).append(leak)

@@ -17,7 +17,7 @@ from launchready.errors import UsageError
 from launchready.secrets.engine import Fragment
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # bigger files are data dumps or artefacts; reported as skipped
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK2 = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 # Lower-case filter letters EXCLUDE: no type changes, unmerged, unknown, deletions, broken pairs.
 HISTORY_ARGS = ("log", "-p", "-U0", "--full-history", "--all", "--diff-filter=tuxdb")
 _GIT_BASE = (
@@ -126,63 +126,99 @@ def _unquote(path: bytes) -> str:
 
 def parse_diff(stream: Iterator[bytes], commits: bool) -> Iterator[Fragment]:
     """Added lines of a `git log -p -U0` / `git diff -U0` stream, one fragment per file and
-    commit, each line keeping its number in the new file."""
-    commit: CommitInfo | None = None
-    path: str | None = None
-    lines: list[bytes] = []
-    numbers: list[int] = []
-    in_hunk = False
-    nxt = 0
+    commit, each line keeping its number in the new file.
 
-    def flush() -> Fragment | None:
-        if path is None or not lines:
-            return None
-        text = b"\n".join(lines).decode("utf-8", errors="replace")
-        return Fragment(
-            text,
-            path,
-            start_line=numbers[0],
-            commit=commit.sha if commit else None,
-            lines=list(numbers),
-            meta=commit,
-        )
-
-    for raw in stream:
-        c = raw[:1]
-        if c == b"+":
-            if in_hunk:
-                lines.append(raw[1:].rstrip(b"\n").rstrip(b"\r"))
-                numbers.append(nxt)
-                nxt += 1
-            elif raw.startswith(b"+++ "):
-                target = raw[4:]
-                if target.strip() != b"/dev/null":
-                    path = _unquote(target)
-        elif c == b"@":
-            m = _HUNK.match(raw)
-            if m:
-                in_hunk = True
-                nxt = int(m.group(1))
-        elif c == b"d" and raw.startswith(b"diff --git "):
-            frag = flush()
-            if frag is not None:
-                yield frag
-            lines, numbers, in_hunk, path = [], [], False, None
-            # fallback path (binary or mode-only changes have no +++ line)
-            parts = raw[11:].rstrip(b"\n").split(b" b/", 1)
-            if len(parts) == 2:
-                path = parts[1].decode("utf-8", errors="replace")
-        elif commits and c == b"\x00":
-            frag = flush()
-            if frag is not None:
-                yield frag
-            lines, numbers, in_hunk, path = [], [], False, None
-            fields = raw[1:].rstrip(b"\n").decode("utf-8", errors="replace").split("\x00")
-            fields += ["", "", ""]
-            commit = CommitInfo(fields[0], fields[1], fields[2])
-    frag = flush()
+    Works on whole chunks: with -U0 a hunk header says how many lines are removed and added,
+    so the parser jumps from header to header and joins each added block with one C call,
+    instead of looking at every line in Python.
+    """
+    state = _DiffState()
+    pending = b""
+    for chunk in stream:
+        pending += chunk
+        cut = pending.rfind(b"\n\x00" if commits else b"\ndiff --git ")
+        if cut <= 0:
+            continue
+        yield from state.feed(pending[: cut + 1], commits)
+        pending = pending[cut + 1 :]
+    if pending:
+        yield from state.feed(pending, commits)
+    frag = state.flush()
     if frag is not None:
         yield frag
+
+
+class _DiffState:
+    def __init__(self) -> None:
+        self.commit: CommitInfo | None = None
+        self.path: str | None = None
+        self.blocks: list[bytes] = []
+        self.numbers: list[int] = []
+
+    def flush(self) -> Fragment | None:
+        if self.path is None or not self.blocks:
+            self.blocks, self.numbers = [], []
+            return None
+        text = b"\n".join(self.blocks).decode("utf-8", errors="replace")
+        frag = Fragment(
+            text,
+            self.path,
+            start_line=self.numbers[0],
+            commit=self.commit.sha if self.commit else None,
+            lines=self.numbers,
+            meta=self.commit,
+        )
+        self.blocks, self.numbers = [], []
+        return frag
+
+    def feed(self, data: bytes, commits: bool) -> Iterator[Fragment]:
+        lines = data.split(b"\n")
+        n = len(lines)
+        i = 0
+        while i < n:
+            line = lines[i]
+            c = line[:1]
+            if c == b"@":
+                m = _HUNK2.match(line)
+                if m is None:
+                    i += 1
+                    continue
+                removed = 1 if m.group(2) is None else int(m.group(2))
+                start = int(m.group(3))
+                added = 1 if m.group(4) is None else int(m.group(4))
+                j = i + 1 + removed
+                if j < n and lines[j][:1] == b"\\":
+                    j += 1  # "\\ No newline at end of file"
+                if added:
+                    block = lines[j : j + added]
+                    joined = b"\n".join(block)
+                    if joined[:1] == b"+":
+                        joined = joined[1:]
+                    self.blocks.append(joined.replace(b"\n+", b"\n"))
+                    self.numbers.extend(range(start, start + len(block)))
+                j += added
+                if j < n and lines[j][:1] == b"\\":
+                    j += 1
+                i = j
+                continue
+            if c == b"d" and line.startswith(b"diff --git "):
+                frag = self.flush()
+                if frag is not None:
+                    yield frag
+                parts = line[11:].rstrip(b"\r").split(b" b/", 1)
+                self.path = parts[1].decode("utf-8", errors="replace") if len(parts) == 2 else None
+            elif c == b"+" and line.startswith(b"+++ "):
+                target = line[4:]
+                if target.strip() != b"/dev/null":
+                    self.path = _unquote(target)
+            elif commits and c == b"\x00":
+                frag = self.flush()
+                if frag is not None:
+                    yield frag
+                self.path = None
+                fields = [*line[1:].decode("utf-8", errors="replace").split("\x00"), "", "", ""]
+                self.commit = CommitInfo(fields[0], fields[1], fields[2])
+            i += 1
 
 
 def _stream(root: Path, args: list[str]) -> Iterator[bytes]:
@@ -197,7 +233,11 @@ def _stream(root: Path, args: list[str]) -> Iterator[bytes]:
         raise GitError("the `git` command is not installed") from None
     assert proc.stdout is not None
     try:
-        yield from proc.stdout
+        while True:
+            chunk = proc.stdout.read1(4 * 1024 * 1024)
+            if not chunk:
+                break
+            yield chunk
     finally:
         proc.stdout.close()
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
@@ -206,21 +246,65 @@ def _stream(root: Path, args: list[str]) -> Iterator[bytes]:
             raise GitError(f"git {args[0]} failed in {root}: {err.strip()[:300]}")
 
 
+_LOG_FORMAT = ("--no-color", "--no-ext-diff", "--no-textconv", "--format=%x00%H%x00%an%x00%aI")
+
+
 def history_fragments(root: Path, log_opts: list[str] | None = None) -> Iterator[Fragment]:
     """Added lines of every commit reachable from any ref, newest first."""
     if not is_repo(root):
         raise GitError(f"{root} is not a git repository (history needs one)")
     if not run_git(root, "rev-parse", "--all").strip():
         return  # a repository with no commits yet
-    args = [
-        *HISTORY_ARGS,
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--format=%x00%H%x00%an%x00%aI",
-        *(log_opts or []),
-    ]
+    args = [*HISTORY_ARGS, *_LOG_FORMAT, *(log_opts or [])]
     yield from parse_diff(_stream(root, args), commits=True)
+
+
+def history_commits(root: Path, log_opts: list[str] | None = None) -> list[str]:
+    """Every commit `history_fragments` would show, newest first (to split the work)."""
+    if not is_repo(root):
+        raise GitError(f"{root} is not a git repository (history needs one)")
+    if not run_git(root, "rev-parse", "--all").strip():
+        return []
+    out = run_git(root, "rev-list", "--full-history", "--all", *(log_opts or []))
+    return out.split()
+
+
+def commit_fragments(root: Path, commits: list[str]) -> Iterator[Fragment]:
+    """Added lines of exactly these commits (each against its first parent, as `git log -p`
+    shows them); the commit ids go to git on stdin."""
+    args = [
+        *_GIT_BASE,
+        "-C",
+        str(root),
+        "log",
+        "--no-walk=unsorted",
+        "--stdin",
+        "-p",
+        "-U0",
+        "--diff-filter=tuxdb",
+        *_LOG_FORMAT,
+    ]
+    proc = subprocess.Popen(
+        args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(("\n".join(commits) + "\n").encode())
+    proc.stdin.close()
+
+    def chunks() -> Iterator[bytes]:
+        assert proc.stdout is not None
+        while True:
+            chunk = proc.stdout.read1(4 * 1024 * 1024)
+            if not chunk:
+                break
+            yield chunk
+
+    try:
+        yield from parse_diff(chunks(), commits=True)
+    finally:
+        proc.stdout.close()
+        if proc.wait() not in (0, -13):
+            raise GitError(f"git log --stdin failed in {root}")
 
 
 def staged_fragments(root: Path) -> Iterator[Fragment]:
