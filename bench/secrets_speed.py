@@ -33,12 +33,12 @@ sys.path.insert(0, str(SRC))
 from launchready.secrets.rules import load_rules  # noqa: E402
 from launchready.secrets.scan import scan_history, scan_tree  # noqa: E402
 
-WORDS = [
-    *"ticket customer invoice status update render request response handler queue".split(" "),
-    *"worker account session portal report export import record field value total".split(" "),
-    *"amount user order line item price tax currency config settings logger cache".split(" "),
-    *"timeout retry page".split(" "),
-]
+_VOCABULARY = (
+    "ticket customer invoice status update render request response handler queue worker "
+    "account session portal report export import record field value total amount user "
+    "order line item price tax currency config settings logger cache timeout retry page"
+)
+WORDS = _VOCABULARY.split()
 ALNUM = string.ascii_letters + string.digits
 
 
