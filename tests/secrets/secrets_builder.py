@@ -65,7 +65,9 @@ class BuiltRepo:
 def private_key(t: Tokens) -> str:
     body = t.b64(240)
     lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    return "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END RSA PRIVATE KEY-----\n"
+    return (
+        "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END RSA PRIVATE KEY-----\n"
+    )
 
 
 def build_repo(root: Path, seed: int = 7) -> BuiltRepo:
@@ -77,33 +79,59 @@ def build_repo(root: Path, seed: int = 7) -> BuiltRepo:
         "gitlab": "glpat-" + t.alnum(20),
         "github_untracked": "ghp_" + t.alnum(36),
         "github_allowed": "ghp_" + t.alnum(36),
-        "aws_ignored": "AKIA" + "".join(t.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)),
+        "aws_ignored": "AKIA"
+        + "".join(t.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)),
         "private_key": private_key(t),
     }
     repo = BuiltRepo(root, s)
     git(root, "init", "-q", "-b", "main")
     # c1: secrets and decoys
-    write(root, "config/settings.py", f'import os\nDEBUG = False\nSTRIPE_KEY = "{s["stripe"]}"\n'
-          'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"  # the AWS docs example\n')
+    write(
+        root,
+        "config/settings.py",
+        f'import os\nDEBUG = False\nSTRIPE_KEY = "{s["stripe"]}"\n'
+        'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"  # the AWS docs example\n',
+    )
     write(root, ".env", f"DATABASE_URL=postgres://app:{s['db_password']}@db.internal:5432/app\n")
-    write(root, "README.md", (
-        "# Portal\n\nSet `api_key = \"<your-api-key>\"` in your shell.\n"
-        "export DB_PASSWORD=${DB_PASSWORD}\n"
-        "DATABASE_URL=postgres://app:password@localhost/app\n"
-        "request_id: 123e4567-e89b-12d3-a456-426614174000\n"
-        "sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
-        "SECRET_KEY = \"changeme\"\n"
-    ))
-    write(root, "package-lock.json", (
-        '{\n  "packages": {\n    "node_modules/left-pad": {\n'
-        f'      "integrity": "sha512-{t.b64(64)}",\n'
-        '      "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz"\n'
-        "    }\n  }\n}\n"
-    ))
-    write(root, "uv.lock", f'[[package]]\nname = "django"\nsdist = {{ hash = "sha256:{t.rng.randbytes(32).hex()}" }}\n')
+    write(
+        root,
+        "README.md",
+        (
+            '# Portal\n\nSet `api_key = "<your-api-key>"` in your shell.\n'
+            "export DB_PASSWORD=${DB_PASSWORD}\n"
+            "DATABASE_URL=postgres://app:password@localhost/app\n"
+            "request_id: 123e4567-e89b-12d3-a456-426614174000\n"
+            "sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+            'SECRET_KEY = "changeme"\n'
+        ),
+    )
+    write(
+        root,
+        "package-lock.json",
+        (
+            '{\n  "packages": {\n    "node_modules/left-pad": {\n'
+            f'      "integrity": "sha512-{t.b64(64)}",\n'
+            '      "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz"\n'
+            "    }\n  }\n}\n"
+        ),
+    )
+    write(
+        root,
+        "uv.lock",
+        '[[package]]\nname = "django"\n'
+        f'sdist = {{ hash = "sha256:{t.rng.randbytes(32).hex()}" }}\n',
+    )
     write(root, "keys/deploy.pub", f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{t.b64(32)} dev@laptop\n")
-    write(root, "app/public.pem", "-----BEGIN PUBLIC KEY-----\n" + t.b64(48) + "\n-----END PUBLIC KEY-----\n")
-    write(root, "app/crypto.py", f'public_key = "{t.b64(32)}"\nkeymap = {{"key": "ctrl+shift+down"}}\n')
+    write(
+        root,
+        "app/public.pem",
+        "-----BEGIN PUBLIC KEY-----\n" + t.b64(48) + "\n-----END PUBLIC KEY-----\n",
+    )
+    write(
+        root,
+        "app/crypto.py",
+        f'public_key = "{t.b64(32)}"\nkeymap = {{"key": "ctrl+shift+down"}}\n',
+    )
     write(root, "tests/fixture.py", f'TOKEN = "{s["github_allowed"]}"  # gitleaks:allow\n')
     git(root, "add", "-A")
     git(root, "commit", "-qm", "initial")

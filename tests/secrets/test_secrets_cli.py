@@ -68,8 +68,10 @@ def test_json_report_fields_and_sarif_locations(built_repo: BuiltRepo, tmp_path:
     run(str(built_repo.path), "--format", "sarif", "-o", str(sarif_out))
     sarif = json.loads(sarif_out.read_text())
     uris = {
-        (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-         r["locations"][0]["physicalLocation"]["region"]["startLine"])
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
         for r in sarif["runs"][0]["results"]
     }
     assert ("app/settings.py", 5) in uris and ("notes.txt", 2) in uris
@@ -171,16 +173,22 @@ def test_env_check_never_prints_values(tmp_path: Path, monkeypatch: pytest.Monke
     states = {f["subject"]: f["state"] for f in report["findings"]}
     assert states == {"DATABASE_URL": "present", "API_TOKEN": "empty", "SENTRY_DSN": "missing"}
     assert "Zq8vLm2pXr9t" not in result.output
-    listing = "DATABASE_URL=postgres://u:Zq8vLm2pXr9t@db/app\nAPI_TOKEN=abc\nSENTRY_DSN=x\nEXTRA=1\n"
-    result = runner.invoke(app, ["env", "check", "--required", str(template), "--names", "-",
-                                 "--format", "json"], input=listing)
+    listing = (
+        "DATABASE_URL=postgres://u:Zq8vLm2pXr9t@db/app\nAPI_TOKEN=abc\nSENTRY_DSN=x\nEXTRA=1\n"
+    )
+    result = runner.invoke(
+        app,
+        ["env", "check", "--required", str(template), "--names", "-", "--format", "json"],
+        input=listing,
+    )
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert {f["subject"]: f["state"] for f in report["findings"]}["EXTRA"] == "unexpected"
     assert "Zq8vLm2pXr9t" not in result.output
     names_only = "DATABASE_URL\nAPI_TOKEN\n"
-    result = runner.invoke(app, ["env", "check", "--required", str(template), "--names", "-"],
-                           input=names_only)
+    result = runner.invoke(
+        app, ["env", "check", "--required", str(template), "--names", "-"], input=names_only
+    )
     assert result.exit_code == 1  # SENTRY_DSN missing
     result = runner.invoke(app, ["env", "check", "--required", str(tmp_path / "none")])
     assert result.exit_code == 2

@@ -52,7 +52,8 @@ def _report(title: str, stats: dict[str, Counter]) -> None:
         f"  TOTAL recall {total['tp_hit']}/{total['tp']} "
         f"({100 * total['tp_hit'] / max(1, total['tp']):.2f}%), "
         f"false positives {total['fp_flagged']}/{total['fp']}; "
-        f"literal tp {total['lit_hit']}/{total['lit']}, generated tp {total['gen_hit']}/{total['gen']}"
+        f"literal tp {total['lit_hit']}/{total['lit']}, "
+        f"generated tp {total['gen_hit']}/{total['gen']}"
     )
 
 
@@ -78,12 +79,10 @@ def test_rule_parity_mode(gitleaks_rules: RuleSet) -> None:
         det = detectors.get(rid)
         if det is None:
             det = detectors[rid] = Detector(gitleaks_rules.only(rid), generic_filter=False)
-        hits = [h for h in det.scan_text(case["text"], case.get("path", "case.txt"))
-                if h.rule.id == rid]
-        if case["kind"] == "tp":
-            ok = any(h.secret in case["text"] for h in hits)
-        else:
-            ok = not hits
+        hits = [
+            h for h in det.scan_text(case["text"], case.get("path", "case.txt")) if h.rule.id == rid
+        ]
+        ok = any(h.secret in case["text"] for h in hits) if case["kind"] == "tp" else not hits
         _tally(stats, case, ok)
         if not ok:
             failures.append((rid, case["kind"], case["text"][:80]))

@@ -69,7 +69,9 @@ def test_history_findings_say_rotate_first_then_filter_repo(built_repo: BuiltRep
     stripe = next(f for f in findings if f.extra.get("rule") == "stripe-access-token")
     assert stripe.subject == "app/settings.py:5" and stripe.extra["in_history"] is False
     assert stripe.location is not None and (stripe.location.path, stripe.location.line) == (
-        "app/settings.py", 5)
+        "app/settings.py",
+        5,
+    )
 
 
 def test_fingerprints_ignore_line_numbers(built_repo: BuiltRepo, tmp_path: Path) -> None:

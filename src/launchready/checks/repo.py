@@ -113,7 +113,9 @@ DEPLOY_FILES: list[tuple[str, re.Pattern[str]]] = [
     ("Ansible playbook", re.compile(r"(?:^|/)(?:playbook|deploy|site)[\w-]*\.ya?ml$")),
     (
         "deploy script",
-        re.compile(r"(?:^|/)(?:deploy|release|ship)(?:[-_.][\w-]+)?(?:\.sh|\.py|\.rb|\.ps1)?$"),
+        re.compile(
+            r"(?:^|/)(?:deploy|release|ship)(?:[-_][\w-]+)?(?:\.(?:sh|bash|py|rb|ps1|js|ts|mjs))?$"
+        ),
     ),
 ]
 _COMPOSE = re.compile(r"(?:^|/)(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml$")
