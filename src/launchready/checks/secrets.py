@@ -69,7 +69,14 @@ def register(leak: Leak) -> None:
     REDACTOR.add(leak.secret, keep=keep_chars(leak))
 
 
-def leak_finding(leak: Leak, baselined: bool = False) -> Finding:
+FIX_STAGED = (
+    "Do not commit it: take it out of the change (edit the file, then `git add` again), load "
+    "the value from the environment or a secret manager instead, and keep it out of git "
+    "(.gitignore). If it already left your machine (pushed, pasted, logged), rotate it."
+)
+
+
+def leak_finding(leak: Leak, baselined: bool = False, mode: str = "tree") -> Finding:
     register(leak)
     severity = Severity.CRITICAL if leak.severity == "critical" else Severity.HIGH
     if leak.test_like:
@@ -98,6 +105,12 @@ def leak_finding(leak: Leak, baselined: bool = False) -> Finding:
         fix = (
             FIX_TREE + " It is also in the git history: " + FIX_HISTORY if leak.commit else FIX_TREE
         )
+    if mode == "staged":
+        title = f"Secret ({leak.rule_id}) in the staged change to {leak.path}"
+        fix = FIX_STAGED
+    elif mode in ("stdin", "file"):
+        title = f"Secret ({leak.rule_id}) in {'standard input' if leak.path == '-' else leak.path}"
+        fix = "Rotate it: logs are copied, shipped and kept. " + FIX_TREE.split(". ", 1)[1]
     if baselined:
         title = f"Accepted in the baseline: {title[0].lower()}{title[1:]}"
     return SPEC.finding(
@@ -115,7 +128,10 @@ def leak_finding(leak: Leak, baselined: bool = False) -> Finding:
 
 def judge_scan(result: ScanResult, baseline: Baseline | None = None) -> list[Finding]:
     """One finding per leak (fail, or pass when the baseline accepts it); `pass` when clean."""
-    out = [leak_finding(leak, bool(baseline) and baseline.matches(leak)) for leak in result.leaks]
+    out = [
+        leak_finding(leak, bool(baseline) and baseline.matches(leak), result.mode)
+        for leak in result.leaks
+    ]
     if not out:
         what = {"history": "whole history", "staged": "staged change"}.get(result.mode, result.mode)
         out.append(SPEC.passed(result.target, f"No secrets found ({what}, {result.rules} rules)"))
