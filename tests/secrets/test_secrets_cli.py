@@ -192,3 +192,81 @@ def test_env_check_never_prints_values(tmp_path: Path, monkeypatch: pytest.Monke
     assert result.exit_code == 1  # SENTRY_DSN missing
     result = runner.invoke(app, ["env", "check", "--required", str(tmp_path / "none")])
     assert result.exit_code == 2
+
+
+def test_baseline_imports_and_expiry(tmp_path: Path) -> None:
+    import hashlib
+    import random
+    from datetime import date
+
+    from secrets_builder import Tokens
+
+    from launchready.secrets.baseline import entry_for, load_baseline
+    from launchready.secrets.scan import Leak
+
+    t = Tokens(random.Random(13))
+    secret = "ghp_" + t.alnum(36)
+    leak = Leak("github-pat", "", "high", "ghp_", secret, "app/a.py", 3, commit="c0ffee")
+    # detect-secrets: sha1 of the secret per file
+    ds = tmp_path / ".secrets.baseline"
+    sha1 = hashlib.sha1(secret.encode()).hexdigest()
+    ds.write_text(
+        json.dumps(
+            {
+                "version": "1.5.0",
+                "results": {
+                    "app/a.py": [{"type": "GitHub Token", "hashed_secret": sha1, "line_number": 99}]
+                },
+            }
+        )
+    )
+    assert load_baseline(ds).matches(leak)
+    # a gitleaks JSON report: its fingerprints are commit:file:rule:line
+    gl = tmp_path / "gitleaks.json"
+    gl.write_text(
+        json.dumps([{"RuleID": "github-pat", "Fingerprint": "c0ffee:app/a.py:github-pat:3"}])
+    )
+    assert load_baseline(gl).matches(leak)
+    # our own entries: expired ones stop matching
+    entry = entry_for(leak, "rotated 2026-01-02")
+    mine = tmp_path / "b.jsonl"
+    mine.write_text(json.dumps({**entry, "expires": "2026-01-31"}) + "\n")
+    assert load_baseline(mine, today=date(2026, 1, 30)).matches(leak)
+    assert not load_baseline(mine, today=date(2026, 2, 1)).matches(leak)
+    # a rename keeps matching through the path-less fingerprint
+    moved = Leak("github-pat", "", "high", "ghp_", secret, "lib/a.py", 1)
+    assert load_baseline(mine, today=date(2026, 1, 30)).matches(moved)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"fingerprint": "abc"}\n{oops\n')
+    with pytest.raises(Exception) as err:
+        load_baseline(broken)
+    assert "broken.jsonl:2" in str(err.value)
+
+
+def test_user_gitleaks_toml_in_the_folder_is_used(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        ".gitleaks.toml",
+        (
+            "[extend]\nuseDefault = true\n"
+            "[[rules]]\nid = 'corp-token'\nregex = '''corp_[a-z0-9]{16}'''\nkeywords = ['corp_']\n"
+        ),
+    )
+    write(tmp_path, "a.py", "T = 'corp_q8vlm2pxr9ab7zt3'\n")
+    result = run(str(tmp_path), "--format", "json")
+    assert result.exit_code == 1
+    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["corp-token"]
+
+
+def test_env_check_names_from_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "launchready.toml"
+    cfg.write_text(
+        '[site]\nurl = "https://portal.example.com"\n'
+        '[repo]\nenv_required = ["LR_TEST_ONE", "LR_TEST_TWO"]\n'
+    )
+    monkeypatch.setenv("LR_TEST_ONE", "1")
+    monkeypatch.delenv("LR_TEST_TWO", raising=False)
+    result = runner.invoke(app, ["env", "check", "-c", str(cfg), "--format", "json"])
+    assert result.exit_code == 1
+    states = {f["subject"]: f["state"] for f in json.loads(result.stdout)["findings"]}
+    assert states == {"LR_TEST_ONE": "present", "LR_TEST_TWO": "missing"}
