@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 ALNUM = string.ascii_letters + string.digits
+# conformance figures per replay mode: (total line, {family: Counter}), printed by conftest
+CONFORMANCE: dict[str, tuple[str, dict]] = {}
 
 
 def git(repo: Path, *args: str) -> str:

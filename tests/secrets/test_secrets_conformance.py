@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from secrets_builder import CONFORMANCE
 
 from launchready.redact import REDACTOR, Redactor
 from launchready.secrets.engine import Detector
@@ -42,19 +43,20 @@ def test_rule_set_matches_v8_30_1(gitleaks_rules: RuleSet) -> None:
 
 
 def _report(title: str, stats: dict[str, Counter]) -> None:
-    print(f"\n{title}: family  tp-hit/tp  fp-flagged/fp")
-    total = Counter()
-    for fam in sorted(stats):
-        s = stats[fam]
+    """Keep the figures for the terminal summary (conftest prints them even when output is
+    captured), and print them for `pytest -s`."""
+    total: Counter = Counter()
+    for s in stats.values():
         total.update(s)
-        print(f"  {fam:<14} {s['tp_hit']:>4}/{s['tp']:<4} {s['fp_flagged']:>3}/{s['fp']}")
-    print(
-        f"  TOTAL recall {total['tp_hit']}/{total['tp']} "
+    line = (
+        f"{title}: recall {total['tp_hit']}/{total['tp']} "
         f"({100 * total['tp_hit'] / max(1, total['tp']):.2f}%), "
         f"false positives {total['fp_flagged']}/{total['fp']}; "
         f"literal tp {total['lit_hit']}/{total['lit']}, "
         f"generated tp {total['gen_hit']}/{total['gen']}"
     )
+    CONFORMANCE[title] = (line, dict(stats))
+    print(line)
 
 
 def _tally(stats: dict[str, Counter], case: dict, ok: bool) -> None:
