@@ -121,7 +121,10 @@ def gather(path: Path, cfg: Any = None, *, scan_secrets: bool = True) -> RepoFac
             user_cfg = _cfg(cfg, "repo", "secrets_config") or (path / ".gitleaks.toml")
             ruleset = load_rules(user_cfg) if Path(user_cfg).is_file() else load_rules()
             history = bool(_cfg(cfg, "repo", "history", True)) and facts.is_repo
-            facts.scan = scan_history(path, ruleset) if history else scan_tree(path, ruleset)
+            # one process: this runs in a worker thread of the audit, where forking is unsafe
+            facts.scan = (
+                scan_history(path, ruleset, jobs=1) if history else scan_tree(path, ruleset)
+            )
             base_path = _cfg(cfg, "repo", "baseline") or (path / ".launchready-baseline.jsonl")
             base = load_baseline(Path(base_path)) if Path(base_path).is_file() else Baseline()
             ignore = path / ".gitleaksignore"
