@@ -183,9 +183,10 @@ class _DiffState:
                 if m is None:
                     i += 1
                     continue
-                removed = 1 if m.group(2) is None else int(m.group(2))
-                start = int(m.group(3))
-                added = 1 if m.group(4) is None else int(m.group(4))
+                _, r, st, a = m.groups()
+                removed = 1 if r is None else int(r)
+                start = int(st)
+                added = 1 if a is None else int(a)
                 j = i + 1 + removed
                 if j < n and lines[j][:1] == b"\\":
                     j += 1  # "\\ No newline at end of file"
@@ -221,6 +222,17 @@ class _DiffState:
             i += 1
 
 
+def _widen_pipe(proc: subprocess.Popen) -> None:
+    """Let git run up to 1 MiB ahead of the scanner (Linux pipes default to 64 KiB), so the
+    two overlap instead of taking turns."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(proc.stdout.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ
+    except (ImportError, OSError, AttributeError, ValueError):
+        pass
+
+
 def _stream(root: Path, args: list[str]) -> Iterator[bytes]:
     try:
         proc = subprocess.Popen(
@@ -232,6 +244,7 @@ def _stream(root: Path, args: list[str]) -> Iterator[bytes]:
     except FileNotFoundError:
         raise GitError("the `git` command is not installed") from None
     assert proc.stdout is not None
+    _widen_pipe(proc)
     try:
         while True:
             chunk = proc.stdout.read1(4 * 1024 * 1024)
@@ -288,6 +301,7 @@ def commit_fragments(root: Path, commits: list[str]) -> Iterator[Fragment]:
         args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
     assert proc.stdin is not None and proc.stdout is not None
+    _widen_pipe(proc)
     proc.stdin.write(("\n".join(commits) + "\n").encode())
     proc.stdin.close()
 
