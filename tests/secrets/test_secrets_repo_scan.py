@@ -138,3 +138,20 @@ def test_stdin_and_log_files_use_path_dash() -> None:
     log = f"step 1 ok\nexport GITHUB_TOKEN=ghp_{t.alnum(36)}\nstep 2 ok\n"
     result = scan_text(log, "-", load_rules())
     assert located(result) == {("github-pat", "-:2", False)}
+
+
+def test_path_only_rules_see_binary_files_in_tree_and_history(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "client.p12").write_bytes(b"0\x82\x00\x01binary keystore\x00\x01")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "add keystore")
+    sha = git(tmp_path, "rev-parse", "HEAD")[:12]
+    assert located(scan_tree(tmp_path, load_rules())) == {
+        ("pkcs12-file", "certs/client.p12:1", False)
+    }
+    git(tmp_path, "rm", "-q", "certs/client.p12")
+    git(tmp_path, "commit", "-qm", "remove keystore")
+    assert located(scan_history(tmp_path, load_rules(), jobs=1)) == {
+        ("pkcs12-file", f"{sha}:certs/client.p12:1", True)
+    }

@@ -235,7 +235,7 @@ def _tree_after_history(root: Path, ruleset: RuleSet, secrets: set[str]) -> Scan
         text = read_text(full)
         if text is None:
             result.skipped.append(rel)
-            continue
+            text = ""  # path-only rules still apply
         if changed is None or rel in changed or (finder and finder.any_in(text)):
             frags.append(Fragment(text, rel))
     result.leaks = _run(ruleset, frags, result)

@@ -109,7 +109,7 @@ def tree_fragments(root: Path, skipped: list[str] | None = None) -> Iterator[Fra
         if text is None:
             if skipped is not None:
                 skipped.append(rel)
-            continue
+            text = ""  # still offered to path-only rules (a .p12 keystore is binary)
         yield Fragment(text, rel)
 
 
@@ -154,8 +154,15 @@ class _DiffState:
         self.path: str | None = None
         self.blocks: list[bytes] = []
         self.numbers: list[int] = []
+        self.binary = False
 
     def flush(self) -> Fragment | None:
+        if self.path is not None and self.binary and not self.blocks:
+            self.binary = False  # a binary file added or changed: for path-only rules
+            return Fragment(
+                "", self.path, commit=self.commit.sha if self.commit else None, meta=self.commit
+            )
+        self.binary = False
         if self.path is None or not self.blocks:
             self.blocks, self.numbers = [], []
             return None
@@ -208,6 +215,8 @@ class _DiffState:
                     yield frag
                 parts = line[11:].rstrip(b"\r").split(b" b/", 1)
                 self.path = parts[1].decode("utf-8", errors="replace") if len(parts) == 2 else None
+            elif c == b"B" and line.startswith(b"Binary files "):
+                self.binary = True
             elif c == b"+" and line.startswith(b"+++ "):
                 target = line[4:]
                 if target.strip() != b"/dev/null":
