@@ -97,7 +97,8 @@ def run_scan(
         else load_rules(user_cfg if user_cfg.is_file() else "builtin:default.toml")
     )
     if history:
-        return scan_history(root, ruleset, shlex.split(log_opts or ""), jobs), root
+        top = _root_of(root)  # git reports paths from the top of the repository
+        return scan_history(top, ruleset, shlex.split(log_opts or ""), jobs), top
     if staged:
         if not is_repo(root):
             raise UsageError(f"{target} is not a git repository (--staged needs one)")
