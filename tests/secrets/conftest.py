@@ -1,13 +1,13 @@
-"""Fixtures for the secrets and repo tests (helpers live in secrets_builder)."""
+"""Fixtures for the secrets and repo tests (helpers live in support.secrets_repo)."""
 
 from __future__ import annotations
 
-from secrets_builder import built_repo  # noqa: F401 - a fixture
+from support.secrets_repo import built_repo  # noqa: F401 - a fixture
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
     """Per rule family recall and false positives of the gitleaks conformance replay."""
-    from secrets_builder import CONFORMANCE
+    from support.secrets_repo import CONFORMANCE
 
     if not CONFORMANCE:
         return

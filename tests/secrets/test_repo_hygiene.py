@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from secrets_builder import BuiltRepo, git, write
+from support.secrets_repo import BuiltRepo, git, write
 
 from launchready.checks import repo as checks
 from launchready.observe import repo as area

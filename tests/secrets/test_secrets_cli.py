@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from secrets_builder import BuiltRepo, write
+from support.secrets_repo import BuiltRepo, write
 from typer.testing import CliRunner
 
 import launchready.cli.env
@@ -110,7 +110,7 @@ def test_stdin_and_log_file(built_repo: BuiltRepo, tmp_path: Path) -> None:
 def test_baseline_round_trip(built_repo: BuiltRepo, tmp_path: Path) -> None:
     import random
 
-    from secrets_builder import Tokens, git
+    from support.secrets_repo import Tokens, git
 
     repo = tmp_path / "r"
     git(tmp_path, "init", "-q", str(repo))
@@ -144,7 +144,7 @@ def test_baseline_round_trip(built_repo: BuiltRepo, tmp_path: Path) -> None:
 def test_gitleaksignore_both_forms(built_repo: BuiltRepo, tmp_path: Path) -> None:
     import random
 
-    from secrets_builder import Tokens
+    from support.secrets_repo import Tokens
 
     t = Tokens(random.Random(9))
     repo = tmp_path / "g"
@@ -199,7 +199,7 @@ def test_baseline_imports_and_expiry(tmp_path: Path) -> None:
     import random
     from datetime import date
 
-    from secrets_builder import Tokens
+    from support.secrets_repo import Tokens
 
     from launchready.secrets.baseline import entry_for, load_baseline
     from launchready.secrets.scan import Leak

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from secrets_builder import CONFORMANCE
+from support.secrets_repo import CONFORMANCE
 
 from launchready.redact import REDACTOR, Redactor
 from launchready.secrets.engine import Detector

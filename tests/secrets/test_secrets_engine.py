@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from secrets_builder import Tokens
+from support.secrets_repo import Tokens
 
 from launchready.errors import ConfigError
 from launchready.secrets.engine import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from secrets_builder import BuiltRepo, Tokens, git, write
+from support.secrets_repo import BuiltRepo, Tokens, git, write
 
 from launchready.checks.secrets import judge_scan
 from launchready.report.model import Status
