@@ -25,6 +25,14 @@ FIX_HISTORY = (
     "add its fingerprint to the baseline with a reason."
 )
 
+FIX_COMMITTED = (
+    "1) Rotate (revoke and reissue) it first: it is in the git history, readable by everyone "
+    "with a clone. 2) Load it from the environment or a secret manager instead of the file "
+    "(add the name to .env.example). 3) Purge it from history with `git filter-repo "
+    "--replace-text` (or BFG), force-push all refs and have everyone re-clone; forks, CI caches "
+    "and pull-request refs keep copies."
+)
+
 SPEC = check(
     "secrets.leak",
     "Secret committed to the repository",
@@ -102,9 +110,7 @@ def leak_finding(leak: Leak, baselined: bool = False, mode: str = "tree") -> Fin
         evidence = f"{leak.rule_id}: {masked(leak)}"
         if leak.commit:
             evidence += f" (committed{where}{by}{when})"
-        fix = (
-            FIX_TREE + " It is also in the git history: " + FIX_HISTORY if leak.commit else FIX_TREE
-        )
+        fix = FIX_COMMITTED if leak.commit else FIX_TREE
     if mode == "staged":
         title = f"Secret ({leak.rule_id}) in the staged change to {leak.path}"
         fix = FIX_STAGED
