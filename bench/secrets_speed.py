@@ -202,7 +202,7 @@ def main() -> int:
         "--format",
         "json",
         "-o",
-        os.devnull,
+        str(work / "report.json"),  # a real file: -o replaces its target atomically
     ]
     tree_cli, _ = timed(lambda: subprocess.run(cli, stdout=subprocess.DEVNULL), args.runs, "cli")
     ds = shutil.which("detect-secrets") or str(Path(sys.executable).parent / "detect-secrets")
