@@ -155,3 +155,30 @@ def test_path_only_rules_see_binary_files_in_tree_and_history(tmp_path: Path) ->
     assert located(scan_history(tmp_path, load_rules(), jobs=1)) == {
         ("pkcs12-file", f"{sha}:certs/client.p12:1", True)
     }
+
+
+def test_diff_parser_edge_cases() -> None:
+    from launchready.secrets.sources import parse_diff
+
+    stream = (
+        b"\x00aaa\x00Dev\x002026-01-01T00:00:00+00:00\n\n"
+        b"diff --git a/sp ace.py b/sp ace.py\nindex 1..2 100644\n--- a/sp ace.py\n+++ b/sp ace.py\n"
+        b"@@ -1,0 +2,2 @@\n+one\n+two\n"
+        b"@@ -5 +7 @@\n-old\n\\ No newline at end of file\n+new\n\\ No newline at end of file\n"
+        b'diff --git "a/t\\303\\244st.py" "b/t\\303\\244st.py"\nnew file mode 100644\n'
+        b'--- /dev/null\n+++ "b/t\\303\\244st.py"\n@@ -0,0 +1 @@\n+++ looks like a header\n'
+        b"diff --git a/gone.py b/gone.py\n--- a/gone.py\n+++ b/gone.py\n@@ -3,2 +2,0 @@\n-x\n-y\n"
+        b"diff --git a/mode.sh b/mode.sh\nold mode 100644\nnew mode 100755\n"
+        b"\x00bbb\x00Dev\x002026-01-02T00:00:00+00:00\n\n"
+        b"diff --git a/img.p12 b/img.p12\nnew file mode 100644\n"
+        b"Binary files /dev/null and b/img.p12 differ\n"
+    )
+    # feed it in awkward pieces: chunk boundaries must not matter
+    pieces = [stream[i : i + 7] for i in range(0, len(stream), 7)]
+    frags = list(parse_diff(iter(pieces), commits=True))
+    got = [(f.commit, f.path, f.text, f.lines) for f in frags]
+    assert got == [
+        ("aaa", "sp ace.py", "one\ntwo\nnew", [2, 3, 7]),
+        ("aaa", "täst.py", "++ looks like a header", [1]),
+        ("bbb", "img.p12", "", None),
+    ]
