@@ -16,6 +16,22 @@ from pathlib import Path
 from launchready.errors import UsageError
 from launchready.secrets.engine import Fragment
 
+# Outside a repository nothing says what is ignored: skip what is never the team's own text
+# (the default rules allowlist these paths anyway, reading them would only cost time).
+_NEVER_WALK = frozenset(
+    {
+        ".git",
+        "node_modules",
+        "bower_components",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
 MAX_FILE_BYTES = 8 * 1024 * 1024  # bigger files are data dumps or artefacts; reported as skipped
 _HUNK2 = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 # Lower-case filter letters EXCLUDE: no type changes, unmerged, unknown, deletions, broken pairs.
@@ -94,7 +110,7 @@ def tree_files(root: Path) -> list[str]:
         return sorted({p for p in out.split("\0") if p})
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d != ".git"]
+        dirnames[:] = [d for d in dirnames if d not in _NEVER_WALK]
         for name in filenames:
             files.append(os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/"))
     return sorted(files)
