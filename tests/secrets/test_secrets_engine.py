@@ -245,3 +245,19 @@ def test_bad_configs_name_the_file_and_line(tmp_path: Path) -> None:
         rules_from(tmp_path, "[[rules]]\nid = 'a'\n")
     with pytest.raises(ConfigError):
         load_rules(tmp_path / "missing.toml")
+
+
+def test_decoding_base64_runs_is_opt_in() -> None:
+    import base64
+
+    token = "ghp_" + T.alnum(36)
+    encoded = base64.b64encode(f"GITHUB_TOKEN={token}\n".encode()).decode()
+    text = f"kind: ConfigMap\nblob: {encoded}\n"
+    assert Detector(load_rules()).scan_text(text, "values.txt") == []
+    hits = Detector(load_rules(), decode=True).scan_text(text, "values.txt")
+    assert [(h.rule.id, h.secret, h.line, h.fragment.encoding) for h in hits] == [
+        ("github-pat", token, 2, "base64")
+    ]
+    # decoded binary noise and plain words are not rescanned as text
+    noise = base64.b64encode(T.rng.randbytes(48)).decode()
+    assert Detector(load_rules(), decode=True).scan_text(f"x = '{noise}'\n") == []

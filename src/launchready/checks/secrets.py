@@ -96,6 +96,8 @@ def leak_finding(leak: Leak, baselined: bool = False, mode: str = "tree") -> Fin
         "in_history": leak.in_history,
         "confidence": confidence,
     }
+    if leak.encoding:
+        extra["encoding"] = leak.encoding
     if leak.commit:
         extra["commit"] = leak.commit
     if leak.author:
@@ -104,16 +106,17 @@ def leak_finding(leak: Leak, baselined: bool = False, mode: str = "tree") -> Fin
         extra["date"] = leak.date
     if baselined:
         extra["baselined"] = True
+    encoded = f" ({leak.encoding}-encoded)" if leak.encoding else ""
     where = f" in {leak.commit[:12]}" if leak.commit else ""
     by = f" by {leak.author}" if leak.author else ""
     when = f" on {leak.date[:10]}" if leak.date else ""
     if leak.in_history:
         title = f"Secret ({leak.rule_id}) deleted from the tree but still in git history"
-        evidence = f"{leak.rule_id}: {masked(leak)} added{where}{by}{when}"
+        evidence = f"{leak.rule_id}: {masked(leak)}{encoded} added{where}{by}{when}"
         fix = FIX_HISTORY
     else:
         title = f"Secret ({leak.rule_id}) in {leak.path}"
-        evidence = f"{leak.rule_id}: {masked(leak)}"
+        evidence = f"{leak.rule_id}: {masked(leak)}{encoded}"
         if leak.commit:
             evidence += f" (committed{where}{by}{when})"
         fix = FIX_COMMITTED if leak.commit else FIX_TREE

@@ -33,7 +33,7 @@ from launchready.secrets.baseline import (
     render_baseline,
 )
 from launchready.secrets.render import rank, render_report
-from launchready.secrets.rules import load_rules
+from launchready.secrets.rules import RuleSet, load_rules
 from launchready.secrets.scan import (
     ScanResult,
     scan_history,
@@ -65,6 +65,12 @@ def _baseline(explicit: Path | None, root: Path | None) -> Baseline:
     return base
 
 
+def _rules(source: Path | str | None, decode: bool) -> RuleSet:
+    ruleset = load_rules(source) if source else load_rules()
+    ruleset.decode = decode
+    return ruleset
+
+
 def run_scan(
     target: str,
     history: bool,
@@ -72,13 +78,14 @@ def run_scan(
     config: Path | None,
     log_opts: str | None,
     jobs: int | None,
+    decode: bool = False,
 ) -> tuple[ScanResult, Path | None]:
     if history and staged:
         raise UsageError("--history and --staged exclude each other")
     if target == "-":
         if history or staged:
             raise UsageError("--history/--staged scan a repository, not standard input")
-        ruleset = load_rules(config) if config else load_rules()
+        ruleset = _rules(config, decode)
         return scan_text(sys.stdin.read(), "-", ruleset), None
     path = Path(target)
     if not path.exists():
@@ -86,16 +93,12 @@ def run_scan(
     if path.is_file():
         if history or staged:
             raise UsageError(f"{target} is a file: --history/--staged need a repository folder")
-        ruleset = load_rules(config) if config else load_rules()
+        ruleset = _rules(config, decode)
         text = path.read_bytes().decode("utf-8", errors="replace")
         return scan_text(text, str(path), ruleset, mode="file"), None
     root = path.resolve()
     user_cfg = root / ".gitleaks.toml"
-    ruleset = (
-        load_rules(config)
-        if config
-        else load_rules(user_cfg if user_cfg.is_file() else "builtin:default.toml")
-    )
+    ruleset = _rules(config or (user_cfg if user_cfg.is_file() else None), decode)
     if history:
         top = _root_of(root)  # git reports paths from the top of the repository
         return scan_history(top, ruleset, shlex.split(log_opts or ""), jobs), top
@@ -148,6 +151,9 @@ def secrets_command(
     jobs: Annotated[
         int | None, typer.Option("--jobs", min=1, help="Worker processes for --history.")
     ] = None,
+    decode: Annotated[
+        bool, typer.Option("--decode", help="Also scan base64-encoded runs, decoded.")
+    ] = False,
     fmt: Annotated[Format | None, typer.Option("--format", help=FORMAT_HELP)] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help=OUTPUT_HELP)] = None,
 ) -> None:
@@ -156,7 +162,7 @@ def secrets_command(
 
     def go() -> int:
         started = time.monotonic()
-        result, root = run_scan(target, history, staged, config, log_opts, jobs)
+        result, root = run_scan(target, history, staged, config, log_opts, jobs, decode)
         base = _baseline(baseline, root)
         if write_baseline is not None:
             keep = load_baseline(write_baseline).entries if write_baseline.is_file() else []

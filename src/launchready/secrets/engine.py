@@ -13,6 +13,7 @@ fragment into the next is thrown away and those fragments are scanned on their o
 
 from __future__ import annotations
 
+import base64
 import math
 from bisect import bisect_right
 from collections import Counter
@@ -41,6 +42,7 @@ class Fragment:
     commit: str | None = None
     lines: list[int] | None = None
     meta: Any = None
+    encoding: str | None = None  # "base64" when the text was decoded from the original
 
     def line_number(self, index: int) -> int:
         if self.lines is not None and index < len(self.lines):
@@ -107,9 +109,12 @@ def cap_lines(text: str, limit: int = MAX_LINE) -> tuple[str, int]:
 
 
 class Detector:
-    def __init__(self, ruleset: RuleSet, *, generic_filter: bool = True) -> None:
+    def __init__(
+        self, ruleset: RuleSet, *, generic_filter: bool = True, decode: bool | None = None
+    ) -> None:
         self.ruleset = ruleset
         self.generic_filter = generic_filter
+        self.decode = ruleset.decode if decode is None else decode
         self.rules = list(ruleset.rules.values())
         self.keyword_rules: dict[str, list[Rule]] = {}
         self.always: list[Rule] = []
@@ -178,9 +183,22 @@ class Detector:
             else:
                 for i in idxs:
                     hits.extend(self._scan_fragment(rule, frags[i]))
+        if self.decode:
+            decoded = [d for f in frags if f.encoding is None for d in decoded_fragments(f)]
+            if decoded:
+                hits.extend(self._scan_decoded(decoded))
         if self.generic_filter:
             hits = drop_generic_overlaps(hits)
         return hits
+
+    def _scan_decoded(self, decoded: list[Fragment]) -> list[Hit]:
+        saved, self.decode = self.decode, False
+        stats = self.stats
+        try:
+            self.stats = ScanStats()
+            return self.scan(decoded)
+        finally:
+            self.decode, self.stats = saved, stats
 
     def scan_text(self, text: str, path: str = "-", **kw: Any) -> list[Hit]:
         return self.scan([Fragment(text, path, **kw)])
@@ -347,6 +365,41 @@ def semi_generic_anchor(pattern: str) -> tuple[regex.Pattern[str], int] | None:
                         return None
             i += 1
     return None
+
+
+_B64_RUN = regex.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/_=-])")
+
+
+def decoded_fragments(frag: Fragment) -> list[Fragment]:
+    """Base64 runs of at least 16 characters whose decoding is readable text (a secret in a
+    Kubernetes Secret's data, an .npmrc `_auth`, a CI variable dump), as fragments that keep
+    the line of the encoded run."""
+    out = []
+    for m in _B64_RUN.finditer(frag.text):
+        run = m.group(0)
+        data = run.rstrip("=")
+        data += "=" * (-len(data) % 4)
+        try:
+            raw = base64.b64decode(data.replace("-", "+").replace("_", "/"), validate=True)
+            text = raw.decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        printable = sum(1 for c in text if c.isprintable() or c in "\n\t")
+        if len(text) < 8 or printable < 0.95 * len(text):
+            continue
+        line = frag.line_number(frag.text.count("\n", 0, m.start()))
+        out.append(
+            Fragment(
+                text,
+                frag.path,
+                line,
+                frag.commit,
+                [line] * (text.count("\n") + 1),
+                frag.meta,
+                encoding="base64",
+            )
+        )
+    return out
 
 
 def _top_level_alternation(pattern: str) -> bool:

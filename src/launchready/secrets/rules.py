@@ -106,10 +106,13 @@ class RuleSet:
     rules: dict[str, Rule] = field(default_factory=dict)
     allowlists: list[Allowlist] = field(default_factory=list)  # global
     source: str = ""
+    decode: bool = False  # also scan base64 runs, decoded (`secrets --decode`)
 
     def only(self, *rule_ids: str) -> RuleSet:
         """A copy with only these rules (and the global allowlists): gitleaks' single-rule mode."""
-        return RuleSet({i: self.rules[i] for i in rule_ids}, list(self.allowlists), self.source)
+        return RuleSet(
+            {i: self.rules[i] for i in rule_ids}, list(self.allowlists), self.source, self.decode
+        )
 
 
 def _strings(value: Any, where: str, key: str) -> list[str]:

@@ -60,6 +60,7 @@ class Leak:
     in_history: bool = False
     introduced: str | None = None  # commit that first added it (history scans)
     entropy: float = 0.0
+    encoding: str | None = None  # "base64": found in a decoded run
 
     @property
     def fingerprint(self) -> str:
@@ -113,6 +114,7 @@ def _leak(hit: Hit) -> Leak:
         author=info.author if info else None,
         date=info.date if info else None,
         entropy=round(hit.entropy, 3),
+        encoding=hit.fragment.encoding,
     )
 
 
