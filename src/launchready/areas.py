@@ -17,6 +17,7 @@ from launchready.checks import tls as tls_checks
 from launchready.config import Config
 from launchready.observe import edge, transport
 from launchready.observe import email as email_observe
+from launchready.observe import repo as repo_observe
 from launchready.observe.observer import Observer
 from launchready.report import Finding
 
@@ -33,6 +34,12 @@ class Area:
     # Optional: sections for report.extra built from the observations (e.g. the DNS inventory
     # the handover needs). Pure, like `judge`.
     report_extra: Callable[[Any], dict[str, Any]] | None = None
+    # The finding areas this area's judge produces (default: its own name).
+    covers: tuple[str, ...] = ()
+
+    @property
+    def finding_areas(self) -> tuple[str, ...]:
+        return self.covers or (self.name,)
 
 
 AREAS: tuple[Area, ...] = (
@@ -47,6 +54,14 @@ AREAS: tuple[Area, ...] = (
     Area("tls", transport.collect_tls, tls_checks.judge, "certificates and protocols"),
     Area("edge", edge.collect_edge, edge_checks.judge, "CDN/WAF in front, origin exposure"),
     Area("email", email_observe.collect, email_checks.judge, "SPF, DKIM, DMARC, MX, delivery"),
+    # One pass over the repository yields both the repo hygiene and the secrets findings.
+    Area(
+        "repo",
+        repo_observe.collect,
+        repo_observe.judge,
+        "secrets in history, repo hygiene",
+        covers=("repo", "secrets"),
+    ),
 )
 
 # Areas of CONTRACT §5 that other commands own; accepted by --only for forward compatibility.
@@ -79,4 +94,4 @@ def select(only: list[str] | None) -> list[Area]:
         raise UsageError(
             f"--only: unknown area {unknown[0]!r}; areas are: {', '.join(KNOWN_AREA_NAMES)}"
         )
-    return [area for area in AREAS if area.name in only]
+    return [area for area in AREAS if set(area.finding_areas) & set(only)]
