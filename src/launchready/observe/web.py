@@ -219,35 +219,46 @@ async def collect_cors(observer: Observer, cfg: Config) -> CorsObservation:
         targets.append(origin + "/")
     targets = [t for t in dict.fromkeys(targets) if _in_scope(cfg, t)][:MAX_CORS_TARGETS]
 
-    lane = asyncio.Semaphore(SCAN_LANES)
-
-    async def probe(url: str, kind: str, origin: str, preflight: bool) -> CorsProbe:
-        async with lane:
-            return await _probe(url, kind, origin, preflight)
-
-    async def _probe(url: str, kind: str, origin: str, preflight: bool) -> CorsProbe:
+    async def probe(url: str, kind: str, origin: str, preflight: bool, verify: bool) -> CorsProbe:
         if preflight:
+            headers = {
+                "Origin": origin,
+                "Access-Control-Request-Method": "PUT",
+                "Access-Control-Request-Headers": "authorization",
+            }
             ex = await observer.fetch(
-                url,
-                method="OPTIONS",
-                active=True,
-                headers={
-                    "Origin": origin,
-                    "Access-Control-Request-Method": "PUT",
-                    "Access-Control-Request-Headers": "authorization",
-                },
-            )
+                url, method="OPTIONS", active=True, headers=headers, max_body=HEADERS_CAP,
+                verify=verify,
+            )  # fmt: skip
         else:
-            ex = await observer.fetch(url, headers={"Origin": origin}, max_body=HEADERS_CAP)
+            ex = await observer.fetch(
+                url, headers={"Origin": origin}, max_body=HEADERS_CAP, verify=verify
+            )
         return CorsProbe(url, origin, kind, ex, preflight)
 
-    jobs = []
-    for url in targets:
-        for kind, origin in probe_origins(url):
-            jobs.append(probe(url, kind, origin, False))
-        jobs.append(probe(url, "arbitrary", ARBITRARY_ORIGIN, True))
-    probes = await asyncio.gather(*jobs)
-    return CorsObservation(tuple(targets), tuple(probes))
+    async def target(url: str) -> list[CorsProbe]:
+        """The first probe alone (it tells whether the certificate verifies), then the rest in
+        two lanes: few connections, and none wasted on failing verified handshakes."""
+        kinds = [*probe_origins(url), ("arbitrary", ARBITRARY_ORIGIN)]
+        first = await probe(url, *kinds[0], False, True)
+        verify = first.exchange.verified is not False
+        lane = asyncio.Semaphore(SCAN_LANES)
+
+        async def one(i: int, kind: str, origin: str) -> CorsProbe:
+            async with lane:
+                return await probe(url, kind, origin, i == len(kinds) - 1, verify)
+
+        rest = await asyncio.gather(*(one(i, k, o) for i, (k, o) in enumerate(kinds) if i))
+        return [first, *rest]
+
+    gate = asyncio.Semaphore(2)
+
+    async def gated(url: str) -> list[CorsProbe]:
+        async with gate:
+            return await target(url)
+
+    found = await asyncio.gather(*(gated(u) for u in targets))
+    return CorsObservation(tuple(targets), tuple(p for probes in found for p in probes))
 
 
 # ---- cache --------------------------------------------------------------------------------
@@ -284,9 +295,9 @@ async def _exposure_for(
     host = urlsplit(base).hostname or ""
     token = _rand()
     shapes = (f"/{token}", f"/.{token}", f"/{token}.env", f"/{token}.zip")
-    baseline = await asyncio.gather(
-        *(observer.fetch(base + p, active=True, max_body=SCAN_CAP) for p in shapes)
-    )
+    baseline = []
+    for path in shapes:  # one at a time: each parallel request would hold its own connection
+        baseline.append(await observer.fetch(base + path, active=True, max_body=SCAN_CAP))
     if all(not b.ok for b in baseline):
         return ExposureObservation(
             base, tuple(baseline), error=baseline[0].error or "the host did not answer"
@@ -324,9 +335,10 @@ async def _exposure_for(
         body=b'{"launchready": ',
         headers={"Content-Type": "application/json"},
         max_body=SCAN_CAP,
+        verify=verify,
     )
     bad_query = await observer.fetch(
-        base + f"/{token}/?id=%27%22%3C", active=True, max_body=SCAN_CAP
+        base + f"/{token}/?id=%27%22%3C", active=True, max_body=SCAN_CAP, verify=verify
     )
     return ExposureObservation(base, tuple(baseline), probes, (baseline[0], malformed, bad_query))
 
