@@ -7,11 +7,12 @@ is pure: it turns numbers into numbers, so the judging can be tested with hand-m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
 
 from hdrh.histogram import HdrHistogram
 
 from launchready.perf.generator import RawRun
+from launchready.perf.types import LatencyMeasurement
 
 LOWEST_US = 1
 HIGHEST_US = 60_000_000
@@ -30,46 +31,9 @@ def histogram_of(seconds) -> HdrHistogram:
     return hist
 
 
-@dataclass(slots=True)
-class LatencyMeasurement:
-    """One endpoint's window: latency from the planned send, plus the generator's own health.
-
-    Every time is in milliseconds. `samples` counts requests of the window (errors included: a
-    timeout is a sample equal to the time it took to give up).
-    """
-
-    rate: float
-    samples: int
-    duration_s: float
-    window_s: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    max_ms: float
-    lag_p99_ms: float
-    lag_max_ms: float
-    errors: int = 0
-    timeouts: int = 0
-    cap_hits: int = 0
-    cpu_share: float = 0.0
-    statuses: dict[int, int] = field(default_factory=dict)
-    error_samples: list[str] = field(default_factory=list)
-    service_p95_ms: float = 0.0
-    spectrum: list[tuple[float, float]] = field(default_factory=list)  # (percentile, ms)
-    timeline: list[tuple[float, float, int]] = field(default_factory=list)  # (s, ms, failed)
-    histogram: str = ""  # HdrHistogram, base64 (latency in µs)
-    fatal: str = ""
-
-    @property
-    def achieved_rate(self) -> float:
-        return self.samples / self.window_s if self.window_s > 0 else 0.0
-
-    @property
-    def error_share(self) -> float:
-        return self.errors / self.samples if self.samples else 0.0
-
-
-def summarize(raw: RawRun, rate: float, duration: float, timeline_cap: int = 20_000) -> LatencyMeasurement:
+def summarize(
+    raw: RawRun, rate: float, duration: float, timeline_cap: int = 20_000
+) -> LatencyMeasurement:
     """Build the measurement of one window. The timeline keeps every sample up to `timeline_cap`
     and then the slowest of each bucket, so a stall is never thinned away."""
     latency = histogram_of(raw.latency)
@@ -82,7 +46,9 @@ def summarize(raw: RawRun, rate: float, duration: float, timeline_cap: int = 20_
     spectrum = []
     if latency.get_total_count():
         for item in latency.get_percentile_iterator(5):
-            spectrum.append((round(item.percentile_level_iterated_to, 5), item.value_iterated_to / 1000))
+            spectrum.append(
+                (round(item.percentile_level_iterated_to, 5), item.value_iterated_to / 1000)
+            )
     return LatencyMeasurement(
         rate=rate,
         samples=len(raw.latency),
@@ -104,8 +70,24 @@ def summarize(raw: RawRun, rate: float, duration: float, timeline_cap: int = 20_
         spectrum=spectrum,
         timeline=_timeline(raw, timeline_cap),
         histogram=latency.encode().decode("ascii") if latency.get_total_count() else "",
+        p95_ci_ms=order_statistic_interval(latency, 95.0),
         fatal=raw.fatal,
     )
+
+
+def order_statistic_interval(
+    hist: HdrHistogram, q: float, z: float = 1.96
+) -> tuple[float, float] | None:
+    """A distribution-free 95 % interval of the q-th percentile: the sample values at the ranks
+    n*p -/+ z*sqrt(n*p*(1-p)) (binomial normal approximation). None below 20 samples."""
+    n = hist.get_total_count()
+    if n < 20:
+        return None
+    p = q / 100.0
+    spread = z * math.sqrt(n * p * (1 - p))
+    lo = max(0.0, (n * p - spread) / n * 100)
+    hi = min(100.0, (n * p + spread + 1) / n * 100)
+    return (hist.get_value_at_percentile(lo) / 1000.0, hist.get_value_at_percentile(hi) / 1000.0)
 
 
 def _timeline(raw: RawRun, cap: int) -> list[tuple[float, float, int]]:
