@@ -1,0 +1,42 @@
+"""Perf fixtures: loopback only; a throwaway PostgreSQL cluster with pg_stat_statements.
+
+When the PostgreSQL binaries are missing, tests marked `needs_pg_binaries` are skipped with a
+reason starting "needs_pg_binaries:"; CI can make that fatal with
+LAUNCHREADY_REQUIRE_PG=1 (then the fixture fails instead of skipping).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from perf.pgcluster import remove, start_cluster, why_unavailable
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch):
+    monkeypatch.setenv("LAUNCHREADY_LOOPBACK_ONLY", "1")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    reason = why_unavailable()
+    if reason:
+        if os.environ.get("LAUNCHREADY_REQUIRE_PG"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        remove(cluster)
+
+
+@pytest.fixture(scope="session")
+def pg_dsn(pg_cluster):
+    from perf.app import prepare
+
+    dsn = {"user": "postgres", "host": "127.0.0.1", "port": pg_cluster.port, "database": "postgres"}
+    prepare(dsn)
+    return dsn
