@@ -6,13 +6,15 @@ Pages, each with a known database behaviour:
 - /items     a real N+1: the list query, then one query per item (10 items);
 - /big       1.2 MB of JSON, never compressed; /small-text 4 KB of HTML, never compressed;
 - /login     POST sets a session cookie; /private answers 403 without it.
-A thread per keep-alive connection, and one pg8000 connection per thread.
+A thread per keep-alive connection, sharing a fixed pool of pg8000 connections.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
+import queue
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from contextlib import contextmanager
 import pg8000.dbapi
 
 SESSION = "s3cr3t-session-value-42"
+POOL_SIZE = 16
 
 
 def prepare(dsn: dict) -> None:
@@ -36,17 +39,21 @@ def prepare(dsn: dict) -> None:
 
 @contextmanager
 def serve_app(dsn: dict, slow_s: float = 0.12) -> Iterator[int]:
-    local = threading.local()
-    connections: list = []
-    lock = threading.Lock()
+    pool: queue.Queue = queue.Queue()
+    connections = []
+    for _ in range(POOL_SIZE):
+        conn = pg8000.dbapi.connect(**dsn, application_name="portal")
+        conn.autocommit = True
+        connections.append(conn)
+        pool.put(conn)
 
+    @contextmanager
     def db():
-        if not hasattr(local, "conn"):
-            local.conn = pg8000.dbapi.connect(**dsn, application_name="portal")
-            local.conn.autocommit = True
-            with lock:
-                connections.append(local.conn)
-        return local.conn.cursor()
+        conn = pool.get(timeout=10)
+        try:
+            yield conn.cursor()
+        finally:
+            pool.put(conn)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -67,20 +74,21 @@ def serve_app(dsn: dict, slow_s: float = 0.12) -> Iterator[int]:
         def do_GET(self) -> None:
             path = self.path.split("?")[0]
             if path == "/fast":
-                cur = db()
-                cur.execute("SELECT count(*) FROM items")
-                self.send(200, json.dumps(cur.fetchone()[0]).encode(), "application/json")
+                with db() as cur:
+                    cur.execute("SELECT count(*) FROM items")
+                    count = cur.fetchone()[0]
+                self.send(200, json.dumps(count).encode(), "application/json")
             elif path == "/slow":
-                cur = db()
-                cur.execute("SELECT pg_sleep(%s)", (slow_s,))
+                with db() as cur:
+                    cur.execute("SELECT pg_sleep(%s)", (slow_s,))
                 self.send(200, b"[]", "application/json")
             elif path == "/items":
-                cur = db()
-                cur.execute("SELECT id FROM items ORDER BY id LIMIT 10")
-                names = []
-                for (item_id,) in cur.fetchall():
-                    cur.execute("SELECT name FROM items WHERE id = %s", (item_id,))
-                    names.append(cur.fetchone()[0])
+                with db() as cur:
+                    cur.execute("SELECT id FROM items ORDER BY id LIMIT 10")
+                    names = []
+                    for (item_id,) in cur.fetchall():
+                        cur.execute("SELECT name FROM items WHERE id = %s", (item_id,))
+                        names.append(cur.fetchone()[0])
                 self.send(200, json.dumps(names).encode(), "application/json")
             elif path == "/big":
                 body = json.dumps(["x" * 1000] * 1200).encode()
@@ -122,7 +130,5 @@ def serve_app(dsn: dict, slow_s: float = 0.12) -> Iterator[int]:
         server.shutdown()
         server.server_close()
         for conn in connections:
-            try:
+            with contextlib.suppress(Exception):
                 conn.close()
-            except Exception:
-                pass

@@ -67,8 +67,8 @@ def compare(old: dict[str, Any], new: Report) -> dict[str, Any]:
     return {"endpoints": endpoints, "queries": queries}
 
 
-def apply_baseline(report: Report, path: Path) -> None:
-    result = compare(load_baseline(path), report)
+def apply_baseline(report: Report, old: dict[str, Any], path: Path) -> None:
+    result = compare(old, report)
     result["file"] = str(path)
     by_endpoint = {e["endpoint"]: e for e in result["endpoints"]}
     for finding in report.findings:

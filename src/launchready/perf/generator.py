@@ -194,6 +194,10 @@ async def _generate(plan: LoadPlan) -> RawRun:
             if record:
                 raw.timeouts += 1
             _note(raw, record, f"timeout after {plan.timeout:g}s")
+        except aiohttp.ClientConnectorError as exc:
+            failed = 1
+            why = exc.os_error.args[0] if exc.os_error and exc.os_error.args else exc
+            _note(raw, record, f"connect: {why}"[:200])
         except Exception as exc:  # every network outcome is a sample, never a crash
             failed = 1
             _note(raw, record, f"{type(exc).__name__}: {exc}"[:200])

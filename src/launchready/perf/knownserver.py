@@ -4,7 +4,8 @@ Modes (notes/performance.md §4):
 - `fixed:D`        every answer after D ms;
 - `mix:A:B:N`      deterministic mixture by request counter: every N-th request takes B ms, the
                    others A ms (mix:20:250:10 is 90 % x 20 ms + 10 % x 250 ms);
-- `stall:D:S:T`    answers after D ms, but the whole process freezes S ms every T s.
+- `stall:D:S:T`    answers after D ms, but the whole process freezes S ms every T s;
+- `status:C:D`     answers status C after D ms (errors under load, for tests).
 
 It listens on 127.0.0.1 only and always exits (`--lifetime`). A minimal HTTP/1.1 keep-alive
 protocol on raw asyncio keeps its own overhead far below the delays it promises.
@@ -28,6 +29,7 @@ class Mode:
     every: int = 0
     stall_ms: float = 0.0
     period_s: float = 0.0
+    status: int = 200
 
     @classmethod
     def parse(cls, text: str) -> Mode:
@@ -39,7 +41,9 @@ class Mode:
             return cls("mix", delay_ms=nums[0], slow_ms=nums[1], every=int(nums[2]))
         if kind == "stall" and len(nums) == 3:
             return cls("stall", delay_ms=nums[0], stall_ms=nums[1], period_s=nums[2])
-        raise ValueError(f"unknown mode {text!r}: use fixed:D, mix:A:B:N or stall:D:S:T")
+        if kind == "status" and len(nums) == 2:
+            return cls("status", delay_ms=nums[1], status=int(nums[0]))
+        raise ValueError(f"unknown mode {text!r}: use fixed:D, mix:A:B:N, stall:D:S:T, status:C:D")
 
     def theory(self, q: float) -> float:
         """The q-th percentile (0..100) of latency in ms, at low load, by construction.
@@ -48,7 +52,7 @@ class Mode:
         f = S/(T+S) the latency quantile is D + S(1 - (1-q)/f) above 1-f, and D below.
         """
         p = q / 100.0
-        if self.kind == "fixed":
+        if self.kind in ("fixed", "status"):
             return self.delay_ms
         if self.kind == "mix":
             slow_share = 1.0 / self.every
@@ -90,7 +94,8 @@ class _Http(asyncio.Protocol):
     def _answer(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(
-                b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+                b"HTTP/1.1 %d X\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+                % self.mode.status
             )
 
 

@@ -21,7 +21,7 @@ from launchready.checks import perf as perf_checks
 from launchready.config import Config, PerfEndpoint
 from launchready.errors import OutOfScope
 from launchready.net import HttpExchange, Network, Scope
-from launchready.perf.baseline import apply_baseline
+from launchready.perf.baseline import apply_baseline, load_baseline
 from launchready.perf.generator import LoadPlan, RawRun, describe, run_in_process
 from launchready.perf.login import LoginFailed, cookie_header, session_cookies
 from launchready.perf.measure import summarize
@@ -54,6 +54,7 @@ def run_perf(
 ) -> Report:
     started = perf_counter()
     say = progress or (lambda _msg: None)
+    old = load_baseline(baseline) if baseline is not None else None  # bad file: exit 2 before load
     perf = cfg.perf
     scope = Scope(cfg.in_scope_hosts())
     observations: list[EndpointObservation] = []
@@ -139,8 +140,8 @@ def run_perf(
             }
         },
     )
-    if baseline is not None:
-        apply_baseline(report, baseline)
+    if baseline is not None and old is not None:
+        apply_baseline(report, old, baseline)
     unreachable = bool(observations) and all(
         o.error.startswith("unreachable") for o in observations
     )
