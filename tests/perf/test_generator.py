@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import pytest
 
@@ -34,10 +34,8 @@ def known(mode: str, lifetime: float = 30.0) -> Iterator[int]:
             port.append(p)
             ready.set()
 
-        try:
+        with suppress(asyncio.CancelledError):
             loop.run_until_complete(knownserver.serve(Mode.parse(mode), 0, lifetime, bound))
-        except asyncio.CancelledError:
-            pass
 
     thread = threading.Thread(target=main, daemon=True)
     thread.start()

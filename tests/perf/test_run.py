@@ -16,13 +16,13 @@ from array import array
 from pathlib import Path
 
 import pytest
+from support.loopback import reply, serve
 
 from launchready.config import parse_config
 from launchready.perf.generator import LoadPlan, RawRun
 from launchready.perf.run import run_perf
 from launchready.report.score import exit_code_for
 from perf.app import SESSION, serve_app
-from support.loopback import reply, serve
 
 LOGIN_FLOW = """
 name = "login"
@@ -32,7 +32,7 @@ request = { method = "GET", url = "/login" }
 expect = ["status == 200"]
 [[step]]
 id = "login"
-request = { method = "POST", url = "/login", form = { username = "u", password = "${LR_PERF_TEST_PASSWORD}" } }
+request = { method = "POST", url = "/login", form = { username = "u", password = "${LR_PERF_PW}" } }
 expect = ["status == 302"]
 """
 
@@ -54,7 +54,10 @@ warmup = 0.3
 
 
 def endpoint(path: str, target: int = 300, method: str = "GET") -> str:
-    return f'[[perf.endpoint]]\nname = "{path}"\nmethod = "{method}"\npath = "{path}"\ntarget_ms = {target}\n'
+    return (
+        f'[[perf.endpoint]]\nname = "{path}"\nmethod = "{method}"\n'
+        f'path = "{path}"\ntarget_ms = {target}\n'
+    )
 
 
 def load(tmp_path: Path, text: str):
@@ -88,7 +91,7 @@ def fake_runner(latency_ms: float):
 
 @pytest.mark.needs_pg_binaries
 def test_real_portal_slow_statement_n_plus_one_and_login(tmp_path, pg_cluster, pg_dsn, monkeypatch):
-    monkeypatch.setenv("LR_PERF_TEST_PASSWORD", "pw")
+    monkeypatch.setenv("LR_PERF_PW", "pw")
     (tmp_path / "login.toml").write_text(LOGIN_FLOW)
     with serve_app(pg_dsn, slow_s=0.12) as port:
         cfg = load(
@@ -225,7 +228,7 @@ def test_cli_too_few_samples_is_inconclusive_exit_3_without_numbers(tmp_path):
     assert done.returncode == 3, done.stderr
     report = json.loads(done.stdout)
     assert report["command"] == "perf" and report["gate"] == "inconclusive"
-    latency = [f for f in report["findings"] if f["id"] == "perf.latency"][0]
+    latency = next(f for f in report["findings"] if f["id"] == "perf.latency")
     assert latency["p95_ms"] is None and latency["requests"] == 10
     assert "fewer than the 200" in latency["title"]
 
