@@ -109,7 +109,7 @@ def _freeze_every(loop: asyncio.AbstractEventLoop, mode: Mode) -> None:
 
 async def serve(mode: Mode, port: int = 0, lifetime: float = 120.0, ready=None) -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: _Http(mode), "127.0.0.1", port)
+    server = await loop.create_server(lambda: _Http(mode), "127.0.0.1", port, backlog=4096)
     bound = server.sockets[0].getsockname()[1]
     if ready is not None:
         ready(bound)
