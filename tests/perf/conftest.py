@@ -40,3 +40,19 @@ def pg_dsn(pg_cluster):
     dsn = {"user": "postgres", "host": "127.0.0.1", "port": pg_cluster.port, "database": "postgres"}
     prepare(dsn)
     return dsn
+
+
+@pytest.fixture(scope="session")
+def mariadb_ps():
+    """A throwaway MariaDB with performance_schema ON."""
+    from perf.mycluster import start_server, stop
+    from perf.mycluster import why_unavailable as my_unavailable
+
+    reason = my_unavailable()
+    if reason:
+        pytest.skip(reason)
+    server = start_server()
+    try:
+        yield server
+    finally:
+        stop(server)

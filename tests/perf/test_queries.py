@@ -178,3 +178,45 @@ def test_mysql_backend_reports_whether_performance_schema_can_time_queries():
         assert sleep and sleep[0].calls >= 5
     finally:
         source.close()
+
+
+@pytest.mark.needs_mariadb_binaries
+def test_mysql_digests_time_a_real_slow_statement_and_an_n_plus_one(mariadb_ps):
+    import pymysql
+
+    from launchready.checks import perf as checks
+    from launchready.perf.types import EndpointObservation
+
+    app = pymysql.connect(host="127.0.0.1", port=mariadb_ps.port, user="root", autocommit=True)
+    with app.cursor() as cur:
+        cur.execute("CREATE DATABASE IF NOT EXISTS portal")
+        cur.execute("CREATE TABLE IF NOT EXISTS portal.items (id int PRIMARY KEY, name text)")
+        cur.execute("REPLACE INTO portal.items VALUES (1,'a'),(2,'b'),(3,'c'),(4,'d'),(5,'e')")
+    timer = QueryTimer(mariadb_ps.url("portal"))
+    assert timer.skipped == "" and timer.error == ""
+    before = timer.before()
+    with app.cursor() as cur:
+        cur.execute("USE portal")
+        for _request in range(2):  # two page loads, each: one list query + one query per item
+            cur.execute("SELECT id FROM items")
+            for (item_id,) in cur.fetchall():
+                cur.execute("SELECT name FROM items WHERE id = %s", (item_id,))
+        for delay in (0.01, 0.01, 0.01, 0.25):  # mean under 200 ms, max over it
+            cur.execute("SELECT SLEEP(%s)", (delay,))
+    window = timer.after(before, requests=2)
+    timer.close()
+    app.close()
+    assert window.backend == "mysql" and window.reliable
+    shapes = {s.statement: s for s in window.statements}
+    per_item = shapes["SELECT NAME FROM `items` WHERE ID = ?"]  # MariaDB's digest text
+    assert per_item.calls == 10
+    obs = EndpointObservation(
+        "items", "GET", "/items", "http://x.test/items", 300.0, queries=window
+    )
+    got = {f.id: f for f in checks.judge_queries(obs, 200.0, True)}
+    assert got["perf.query.n-plus-one"].status == "warn"
+    assert got["perf.query.n-plus-one"].extra["per_request"] == 5.0
+    slow = got["perf.query.slow"]
+    assert slow.status == "warn" and slow.extra["basis"] == "max"
+    assert "SLEEP" in slow.extra["statement"].upper()
+    assert slow.extra["max_ms"] >= 250
