@@ -313,6 +313,8 @@ class QueryTimer:
             self.source = opener(url, timeout)
             self.backend = self.source.backend
             self.skipped = self.source.available()
+        except ImportError as exc:
+            self.error = f"{exc.name} is not installed: pip install 'launchready[perf]'"
         except Exception as exc:
             self.error = f"cannot read query statistics: {_first_line(exc)}"
 
