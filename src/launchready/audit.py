@@ -89,7 +89,8 @@ async def audit_async(
         report,
         fail_on=fail_on or cfg.audit.fail_on,
         min_score=cfg.audit.min_score,
-        inconclusive=inconclusive,
+        inconclusive="no host and no nameserver of the target answered" if inconclusive else False,
+        weights=cfg.audit.score_weights,
     )
 
 

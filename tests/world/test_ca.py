@@ -168,3 +168,18 @@ def test_write_bundle_and_files(ca, tmp_path):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert_path, key_path)
     assert ca.untrusted_root.cert.subject.rfc4514_string() not in text
+
+
+@pytest.mark.parametrize("params", ["dh1024", "dh2048"])
+def test_dhe_with_committed_dh_groups(ca, params):
+    cert = ca.issue("dh.launch.test")
+    ctx = server_context(
+        cert, max_version="TLSv1.2", ciphers="DHE-RSA-AES128-GCM-SHA256", dh_params=params
+    )
+    version, err = handshake(ctx, permissive(), "dh.launch.test")
+    assert err is None and version == "TLSv1.2"
+    _, err = handshake(ctx, strict(ca), "dh.launch.test")
+    if params == "dh1024":
+        assert err is not None and "dh key too small" in str(err).lower()
+    else:
+        assert err is None

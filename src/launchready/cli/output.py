@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from launchready.errors import LaunchreadyError
 from launchready.redact import REDACTOR
@@ -63,8 +64,13 @@ def write_text(text: str, output: Path | None) -> None:
     tmp.replace(output)
 
 
+def print_error(message: str) -> None:
+    """One literal line on stderr: no markup parsing (keys look like [site.url]), no wrapping."""
+    stderr.print(Text("error: ", style="bold red") + Text(REDACTOR.scrub(message)), soft_wrap=True)
+
+
 def fail_usage(message: str) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {REDACTOR.scrub(message)}")
+    print_error(message)
     return typer.Exit(2)
 
 
@@ -74,7 +80,7 @@ def run_guarded(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except LaunchreadyError as exc:
-        stderr.print(f"[bold red]error:[/] {REDACTOR.scrub(str(exc))}")
+        print_error(str(exc))
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         stderr.print("interrupted")

@@ -87,6 +87,16 @@ class AuditConfig(Section):
     min_score: int | None = Field(None, ge=0, le=100)
     login_burst: int = Field(30, ge=1, le=200)
     login_burst_seconds: float = Field(10, gt=0, le=120)
+    # Category weights of the overall score (report/score.py), e.g. { journeys = 40 }.
+    score_weights: dict[str, float] = {}
+
+    @field_validator("score_weights")
+    @classmethod
+    def _score_weights(cls, v: dict[str, float]) -> dict[str, float]:
+        from launchready.report.score import resolve_weights
+
+        resolve_weights(v)  # unknown category or negative weight -> a config error
+        return v
 
     @field_validator("fail_on")
     @classmethod

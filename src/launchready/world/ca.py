@@ -35,6 +35,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 KeyKind = Literal["rsa1024", "rsa2048", "rsa3072", "ec256", "ec384"]
 IssuerKind = Literal["intermediate", "root", "self", "untrusted"]
 FIXTURES = ("sha1", "md5", "rsa512")
+DH_FIXTURES = ("dh1024", "dh2048")
 
 _KEYS: dict[tuple[str, str], object] = {}
 _KEYS_LOCK = threading.Lock()
@@ -266,6 +267,12 @@ def _version(value: ssl.TLSVersion | str | None) -> ssl.TLSVersion | None:
     return _VERSIONS[value]
 
 
+def _dh_path(spec: str | Path) -> Path:
+    if str(spec) in DH_FIXTURES:
+        return Path(str(resources.files("launchready.world").joinpath("data", f"{spec}.pem")))
+    return Path(spec)
+
+
 def _weak(cert: x509.Certificate) -> bool:
     """Would OpenSSL's default security level refuse to load this certificate?"""
     public = cert.public_key()
@@ -281,11 +288,14 @@ def server_context(
     min_version: ssl.TLSVersion | str | None = None,
     max_version: ssl.TLSVersion | str | None = None,
     ciphers: str | None = None,
+    dh_params: str | Path | None = None,
 ) -> ssl.SSLContext:
     """A server ``SSLContext`` presenting ``cert`` (with or without its intermediates).
 
-    Legacy protocols, weak keys and weak signatures need ``@SECLEVEL=0``, set automatically; an
-    RSA key under 1024 bits is capped at TLS 1.2 (RSA-PSS does not fit in it).
+    Legacy protocols, weak keys, weak signatures and small DH groups need ``@SECLEVEL=0``, set
+    automatically; an RSA key under 1024 bits is capped at TLS 1.2 (RSA-PSS does not fit in it).
+    ``dh_params``: ``"dh1024"``/``"dh2048"`` (committed fixtures) or a PEM path; DHE suites only
+    matter for TLS <= 1.2, so pair it with ``max_version="TLSv1.2"`` and DHE ``ciphers``.
     """
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     low, high = _version(min_version), _version(max_version)
@@ -298,10 +308,12 @@ def server_context(
             high = ssl.TLSVersion.TLSv1_2
         if high is not None:
             ctx.maximum_version = high
-    if legacy or _weak(cert.cert):
+    if legacy or _weak(cert.cert) or dh_params == "dh1024":
         ctx.set_ciphers((ciphers or "ALL") + ":@SECLEVEL=0")
     elif ciphers:
         ctx.set_ciphers(ciphers)
+    if dh_params is not None:  # after the security level: a small group is refused at load
+        ctx.load_dh_params(str(_dh_path(dh_params)))
     pem = cert.chain_pem if include_chain else cert.leaf_only_pem
     fd, path = tempfile.mkstemp(prefix="world-tls-", suffix=".pem")
     try:

@@ -45,7 +45,7 @@ from dns.rdtypes.ANY.SPF import SPF
 from dns.rdtypes.ANY.TXT import TXT
 
 Entry = tuple[Any, ...]
-Records = Mapping[str, Iterable[Entry]]
+Records = Mapping[str | dns.name.Name, Iterable[Entry]]
 
 DEFAULT_TTL = 300
 UDP_LIMIT = 512  # classic DNS: larger UDP answers are truncated and the client retries over TCP
@@ -154,7 +154,9 @@ class _CompiledZone:
         return None
 
 
-def _qualify(name: str, apex: dns.name.Name) -> dns.name.Name:
+def _qualify(name: str | dns.name.Name, apex: dns.name.Name) -> dns.name.Name:
+    if isinstance(name, dns.name.Name):
+        return to_name(name)
     if name in ("@", ""):
         return apex
     absolute = to_name(name)
@@ -215,8 +217,8 @@ def split_flat(records: Records, allow_axfr: bool = False) -> list[Zone]:
         key=len,
         reverse=True,
     )
-    grouped: dict[dns.name.Name, dict[str, list[Entry]]] = {a: {} for a in apexes}
-    root: dict[str, list[Entry]] = {}
+    grouped: dict[dns.name.Name, dict[Any, list[Entry]]] = {a: {} for a in apexes}
+    root: dict[Any, list[Entry]] = {}
     for raw, entries in records.items():
         try:
             owner = to_name(raw)
@@ -224,7 +226,7 @@ def split_flat(records: Records, allow_axfr: bool = False) -> list[Zone]:
             continue
         home = next((a for a in apexes if owner.is_subdomain(a)), None)
         bucket = root if home is None else grouped[home]
-        bucket.setdefault(owner.to_text(), []).extend(entries)
+        bucket.setdefault(owner, []).extend(entries)  # Name keys: no text round trip
     zones = [Zone(a.to_text(), grouped[a], allow_axfr) for a in apexes]
     if root:
         zones.append(Zone(".", root, allow_axfr, serve_apex_records=False))

@@ -1,0 +1,67 @@
+"""Shared fixtures: the loopback world and its parts (launchready.world).
+
+Area-specific fixtures belong in ``tests/<area>/conftest.py``. Every test runs with
+``LAUNCHREADY_LOOPBACK_ONLY=1`` so the network layer refuses anything but 127.0.0.0/8 and ::1.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from launchready.world import World
+from launchready.world.ca import LocalCA
+from launchready.world.dns import DnsServer
+from launchready.world.hostile import HostileServers
+from launchready.world.web import WebServer
+
+LOOPBACK_ENV = "LAUNCHREADY_LOOPBACK_ONLY"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Set before any test module is imported, so import-time code sees it too.
+    os.environ[LOOPBACK_ENV] = "1"
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-asserted per test in case a test (or library) cleared it."""
+    monkeypatch.setenv(LOOPBACK_ENV, "1")
+
+
+@pytest.fixture(scope="session")
+def world():
+    """The demo world (see ``launchready.world``), started once per session. Do not mutate it;
+    build your own scenario with ``World.empty()`` or the part fixtures below."""
+    with World("demo") as started:
+        yield started
+
+
+@pytest.fixture
+def world_config(world, tmp_path):
+    """``launchready.toml`` (+ ``ca.pem``) for auditing the demo world, in a fresh folder."""
+    return world.write_config(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def local_ca():
+    return LocalCA()
+
+
+@pytest.fixture
+def dns_server():
+    with DnsServer() as server:
+        yield server
+
+
+@pytest.fixture
+def web_server(local_ca):
+    with WebServer(local_ca) as server:
+        yield server
+
+
+@pytest.fixture
+def hostile():
+    with HostileServers() as servers:
+        yield servers
