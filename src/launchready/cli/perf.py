@@ -39,7 +39,7 @@ def perf_command(
     from launchready.config import load_config
     from launchready.perf.run import run_perf
     from launchready.perf.table import perf_text
-    from launchready.report.render import render
+    from launchready.report.render import render, scrub_tree
     from launchready.report.score import exit_code_for
 
     def go() -> int:
@@ -48,10 +48,9 @@ def perf_command(
             cfg, baseline=baseline, progress=None if quiet else lambda m: stderr.print(m)
         )
         chosen = default_format(fmt, output)
-        if chosen == Format.text:
-            text = perf_text(report.to_dict())
-        else:
-            text = render(report, chosen.value, config=cfg)
+        text = render(report, chosen.value, config=cfg)
+        if chosen == Format.text:  # the verdict and fix order, then the table against targets
+            text = text.rstrip("\n") + "\n\n" + perf_text(scrub_tree(report.to_dict()))
         write_text(text, output)
         return exit_code_for(report)
 

@@ -145,7 +145,12 @@ def run_perf(
     unreachable = bool(observations) and all(
         o.error.startswith("unreachable") for o in observations
     )
-    inconclusive = unreachable or any(perf_checks.is_inconclusive(f) for f in findings)
+    invalid = [f.subject for f in findings if perf_checks.is_inconclusive(f)]
+    inconclusive: bool | str = False
+    if unreachable:
+        inconclusive = "no endpoint answered"
+    elif invalid:
+        inconclusive = f"measurement invalid or missing for {', '.join(invalid)}"
     report.duration_s = perf_counter() - started
     return finalize(report, fail_on="high", inconclusive=inconclusive)
 

@@ -35,12 +35,12 @@ def perf_text(report: dict[str, Any]) -> str:
         base = f.get("baseline", {}).get("p95_ms")
         if base and base.get("change_pct") is not None:
             lines.append(f"{'':<32} p95 was {_ms(base['before'])} ms ({base['change_pct']:+.1f} %)")
-        if f["status"] in ("error", "fail"):
+        if f["status"] == "fail":
             lines.append(f"{'':<4}{f['title']}")
     others = [
         f
         for f in report["findings"]
-        if f["id"] != "perf.latency" and f["status"] in ("fail", "warn", "error")
+        if f["id"] != "perf.latency" and f["status"] in ("fail", "warn")
     ]
     if others:
         lines += ["", "Queries and payloads:"]
