@@ -23,6 +23,7 @@ import pg8000.dbapi
 
 SESSION = "s3cr3t-session-value-42"
 POOL_SIZE = 16
+CSRF = "tok-7f3a"
 
 
 def prepare(dsn: dict) -> None:
@@ -101,7 +102,8 @@ def serve_app(dsn: dict, slow_s: float = 0.12) -> Iterator[int]:
                 else:
                     self.send(403, b"forbidden", "text/plain")
             elif path == "/login":
-                self.send(200, b"<form method=post></form>", "text/html")
+                form = f'<form method=post><input name="csrf" value="{CSRF}"></form>'
+                self.send(200, form.encode(), "text/html")
             else:
                 self.send(404, b"not found", "text/plain")
 
@@ -110,7 +112,7 @@ def serve_app(dsn: dict, slow_s: float = 0.12) -> Iterator[int]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             form = self.rfile.read(length).decode()
-            if self.path == "/login" and "password=pw" in form:
+            if self.path == "/login" and "password=pw" in form and f"csrf={CSRF}" in form:
                 self.send(
                     302,
                     b"",

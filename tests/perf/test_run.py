@@ -30,9 +30,10 @@ name = "login"
 id = "form"
 request = { method = "GET", url = "/login" }
 expect = ["status == 200"]
+capture = { csrf = "css input[name=csrf] @value" }
 [[step]]
 id = "login"
-request = { method = "POST", url = "/login", form = { username = "u", password = "${LR_PERF_PW}" } }
+request = { method = "POST", url = "/login", form = { csrf = "{{csrf}}", password = "${LR_PW}" } }
 expect = ["status == 302"]
 """
 
@@ -91,7 +92,7 @@ def fake_runner(latency_ms: float):
 
 @pytest.mark.needs_pg_binaries
 def test_real_portal_slow_statement_n_plus_one_and_login(tmp_path, pg_cluster, pg_dsn, monkeypatch):
-    monkeypatch.setenv("LR_PERF_PW", "pw")
+    monkeypatch.setenv("LR_PW", "pw")
     (tmp_path / "login.toml").write_text(LOGIN_FLOW)
     with serve_app(pg_dsn, slow_s=0.12) as port:
         cfg = load(

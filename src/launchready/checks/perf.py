@@ -160,10 +160,10 @@ def judge_latency(obs: EndpointObservation) -> Finding:
     verdict = f"p95 {m.p95_ms:.1f} ms vs target {obs.target_ms:g} ms"
     evidence = f"{verdict}; p50 {m.p50_ms:.1f} ms, max {m.max_ms:.1f} ms; {model}"
     if m.p95_ms > obs.target_ms:
-        return LATENCY.finding(
-            "fail", subject, f"p95 latency {verdict}", evidence=evidence, **fields, **numbers
-        )
-    return LATENCY.passed(subject, f"p95 latency {verdict}", evidence=evidence, **fields, **numbers)
+        title = f"p95 {m.p95_ms:.1f} ms is over the {obs.target_ms:g} ms target at {m.rate:g}/s"
+        return LATENCY.finding("fail", subject, title, evidence=evidence, **fields, **numbers)
+    title = f"p95 {m.p95_ms:.1f} ms within the {obs.target_ms:g} ms target at {m.rate:g}/s"
+    return LATENCY.passed(subject, title, evidence=evidence, **fields, **numbers)
 
 
 def judge_payload(obs: EndpointObservation) -> list[Finding]:

@@ -119,10 +119,10 @@ def _capture(ex: HttpExchange, spec: str, session: HttpSession) -> str:
             value = value.get(part) if isinstance(value, dict) and part else value
         return "" if value is None else str(value)
     if kind == "css":
-        from selectolax.parser import HTMLParser
+        from selectolax.lexbor import LexborHTMLParser
 
         selector, _, attr = arg.partition(" @")
-        node = HTMLParser(text).css_first(selector.strip())
+        node = LexborHTMLParser(text).css_first(selector.strip())
         if node is None:
             return ""
         return (node.attributes.get(attr.strip()) or "") if attr else node.text()
