@@ -42,10 +42,13 @@ def main() -> None:
                 observations = report.extra.get("observations", observations)
     fast, slow = statistics.median(concurrent), statistics.median(serial)
     print(f"demo audit, {observations} observations, median of {args.runs} runs each")
-    print(f"  concurrent (default {cfg.network.concurrency}): {fast:.3f} s "
-          f"(min {min(concurrent):.3f}, max {max(concurrent):.3f})")
-    print(f"  concurrency 1:            {slow:.3f} s "
-          f"(min {min(serial):.3f}, max {max(serial):.3f})")
+    print(
+        f"  concurrent (default {cfg.network.concurrency}): {fast:.3f} s "
+        f"(min {min(concurrent):.3f}, max {max(concurrent):.3f})"
+    )
+    print(
+        f"  concurrency 1:            {slow:.3f} s (min {min(serial):.3f}, max {max(serial):.3f})"
+    )
     print(f"  ratio serial/concurrent:  {slow / fast:.2f}x")
     print(f"  budget: under 5 s of audit wall time -> {'OK' if fast < 5 else 'OVER'}")
 

@@ -30,7 +30,7 @@ from launchready.config.network import NetworkConfig
 _MAX_ERROR_SAMPLES = 5
 # Event-loop timers fire up to ~1 ms late (uvloop rounds to ms); the last stretch before a planned
 # send is spent yielding to the loop instead, which keeps schedule lag well under a millisecond.
-_SPIN_S = 0.0015
+_SPIN_S = 0.0005
 
 
 @dataclass(frozen=True, slots=True)
