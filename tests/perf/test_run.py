@@ -1,7 +1,7 @@
 """`launchready perf` end to end: a real portal on loopback backed by a throwaway PostgreSQL with
 pg_stat_statements, a real slow statement, a real N+1 page, a login flow; and the CLI contract.
 
-Runs are short (100/s x 2 s) and no timing is asserted: latency verdicts are asserted only where
+Runs are short (200/s x 1 s) and no timing is asserted: latency verdicts are asserted only where
 they hold by construction (pg_sleep(0.12) cannot answer within 50 ms), and always allow
 `inconclusive`, which a busy CI machine may rightly produce.
 """
@@ -38,7 +38,9 @@ expect = ["status == 302"]
 """
 
 
-def config_text(port: int, endpoints: str, perf_extra: str = "") -> str:
+def config_text(
+    port: int, endpoints: str, perf_extra: str = "", rate: int = 100, duration: float = 2
+) -> str:
     return f"""
 [site]
 url = "http://portal.launch.test:{port}"
@@ -46,9 +48,9 @@ url = "http://portal.launch.test:{port}"
 connect_to = ["portal.launch.test:{port}:127.0.0.1:{port}"]
 timeout = 5
 [perf]
-rate = 100
-duration = 2
-warmup = 0.3
+rate = {rate}
+duration = {duration}
+warmup = 0.2
 {perf_extra}
 {endpoints}
 """
@@ -104,6 +106,8 @@ def test_real_portal_slow_statement_n_plus_one_and_login(tmp_path, pg_cluster, p
                 + endpoint("/items")
                 + endpoint("/private"),
                 f'database_url = "{pg_cluster.url()}"\nslow_query_ms = 100\nlogin = "login.toml"',
+                rate=200,
+                duration=1,
             ),
         )
         report = run_perf(cfg)
@@ -133,7 +137,7 @@ def test_real_portal_slow_statement_n_plus_one_and_login(tmp_path, pg_cluster, p
         if f.id == "perf.latency" and f.status != "error":
             assert f.extra["plots"]["spectrum"].startswith("data:image/png;base64,")
             assert f.extra["plots"]["timeline"].startswith("data:image/png;base64,")
-            assert f.extra["requests"] == 200 and f.extra["rate"] == 100
+            assert f.extra["requests"] == 200 and f.extra["rate"] == 200
     assert report.gate in ("fail", "inconclusive")
     assert exit_code_for(report) in (1, 3)
     text = json.dumps(report.to_dict())
@@ -144,7 +148,9 @@ def test_real_portal_slow_statement_n_plus_one_and_login(tmp_path, pg_cluster, p
 @pytest.mark.needs_pg_binaries
 def test_without_login_the_private_endpoint_fails_on_errors(tmp_path, pg_dsn):
     with serve_app(pg_dsn) as port:
-        report = run_perf(load(tmp_path, config_text(port, endpoint("/private"))))
+        report = run_perf(
+            load(tmp_path, config_text(port, endpoint("/private"), rate=50, duration=1))
+        )
     f = by(report, "perf.latency", "GET /private")
     assert f.status == "fail" and f.extra["errors"] == f.extra["requests"]
     assert "HTTP 403" in f.evidence
