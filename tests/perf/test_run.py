@@ -255,3 +255,15 @@ def test_cli_text_table_and_bad_baseline(tmp_path):
     (tmp_path / "old.json").write_text("{}")
     done = run_cli("perf", "--baseline", "old.json", cwd=tmp_path)
     assert done.returncode == 2 and "not a JSON report" in done.stderr
+
+
+def test_errors_name_the_public_host_never_the_connect_to_target(tmp_path):
+    from launchready.perf.run import public_text
+
+    cfg = load(tmp_path, config_text(4321, endpoint("/x")))
+    text = "connect: [Errno 111] Connect call failed ('127.0.0.1', 4321)"
+    shown = public_text(text, "http://portal.launch.test:4321/x", cfg)
+    assert "127.0.0.1" not in shown and "portal.launch.test:4321" in shown
+    report = run_perf(cfg, runner=lambda plan: RawRun())  # nothing listens on 4321
+    for f in report.findings:
+        assert "127.0.0.1" not in f.title + f.evidence, f.title

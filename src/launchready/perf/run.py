@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from time import perf_counter
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from launchready.checks import perf as perf_checks
 from launchready.config import Config, PerfEndpoint
@@ -43,6 +44,21 @@ def endpoint_url(cfg: Config, endpoint: PerfEndpoint) -> str:
         if ("://" not in endpoint.path)
         else endpoint.path
     )
+
+
+def public_text(text: str, url: str, cfg: Config) -> str:
+    """Errors name the public host:port, never the connect_to target (CONTRACT §2)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    for rule in cfg.network.connect_rules:
+        if not rule.matches(host, port):
+            continue
+        target = rule.target(host, port)
+        for shown in (f"('{target.host}', {target.port})", f"{target.host}:{target.port}"):
+            text = text.replace(shown, f"{host}:{port}")
+        break
+    return text
 
 
 def run_perf(
@@ -94,7 +110,9 @@ def run_perf(
             if obs.method == "GET":
                 obs.payload = probe
             if probe.status is None:
-                obs.error = f"unreachable: {probe.error}"
+                obs.error = public_text(f"unreachable: {probe.error}", obs.url, cfg)
+                if obs.payload is not None:
+                    obs.payload = replace(obs.payload, error=obs.error)
                 continue
             plan = LoadPlan(
                 url=obs.url,
@@ -114,6 +132,9 @@ def run_perf(
             if timer:
                 obs.queries = timer.after(before, raw.sent + raw.warmup_sent)
             obs.latency = summarize(raw, perf.rate, perf.duration)
+            obs.latency.error_samples = [
+                public_text(e, obs.url, cfg) for e in obs.latency.error_samples
+            ]
             generator_info.append({"endpoint": obs.subject, **describe(raw)})
     finally:
         if timer:
