@@ -129,3 +129,11 @@ def test_theory_of_the_known_server():
     stall = Mode.parse("stall:5:300:2")  # f = 0.3/2.3
     assert stall.theory(50) == 5
     assert stall.theory(99) == pytest.approx(5 + 300 * (1 - 0.01 / (0.3 / 2.3)))
+
+
+def test_a_redirect_is_a_failed_sample_not_a_fast_success():
+    """A logged-out endpoint answering 302 to the login page must not look fast and healthy."""
+    with known("status:302:0") as port:
+        raw = run_plan(plan(port))
+    assert raw.errors == 50
+    assert any("redirect" in e for e in raw.error_samples)

@@ -189,6 +189,9 @@ async def _generate(plan: LoadPlan) -> RawRun:
             if status >= 400:
                 failed = 1
                 _note(raw, record, f"HTTP {status}")
+            elif status >= 300:  # a login page or a moved URL answers fast and measures nothing
+                failed = 1
+                _note(raw, record, f"HTTP {status} redirect (not followed: load the final URL)")
         except TimeoutError:
             failed = 1
             if record:
