@@ -137,3 +137,20 @@ def test_a_redirect_is_a_failed_sample_not_a_fast_success():
         raw = run_plan(plan(port))
     assert raw.errors == 50
     assert any("redirect" in e for e in raw.error_samples)
+
+
+def test_https_load_verifies_the_public_name_through_connect_to(tmp_path):
+    """SNI and certificate checks keep the public name while the socket goes to loopback."""
+    from support.loopback import reply, serve
+
+    from launchready.world.ca import LocalCA, server_context
+
+    ca = LocalCA()
+    bundle = ca.write_bundle(tmp_path / "ca.pem")
+    good, wrong = ca.issue(["portal.launch.test"]), ca.issue(["other.launch.test"])
+    for cert, expected_errors in ((good, 0), (wrong, 10)):
+        with serve(reply(200, b"ok"), server_context(cert)) as port:
+            net = NetworkConfig(connect_to=[f":443:127.0.0.1:{port}"], ca_bundle=bundle)
+            p = plan(0, url="https://portal.launch.test/x", network=net, rate=20.0, duration=0.5)
+            raw = run_plan(p)
+        assert raw.errors == expected_errors, raw.error_samples
