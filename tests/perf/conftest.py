@@ -1,8 +1,9 @@
 """Perf fixtures: loopback only; a throwaway PostgreSQL cluster with pg_stat_statements.
 
-When the PostgreSQL binaries are missing, tests marked `needs_pg_binaries` are skipped with a
-reason starting "needs_pg_binaries:"; CI can make that fatal with
-LAUNCHREADY_REQUIRE_PG=1 (then the fixture fails instead of skipping).
+When the PostgreSQL (or MariaDB) server binaries are missing, tests marked `needs_pg_binaries`
+(`needs_mariadb_binaries`) are skipped with a reason starting with the marker's name. CI can make
+that fatal with LAUNCHREADY_REQUIRE_DB_BINARIES=1 (the fixture then fails instead of skipping), or
+collect the reasons: LAUNCHREADY_SKIP_LOG=FILE appends one line per skip.
 """
 
 from __future__ import annotations
@@ -14,6 +15,16 @@ import pytest
 from perf.pgcluster import remove, start_cluster, why_unavailable
 
 
+def _skip(reason: str) -> None:
+    log = os.environ.get("LAUNCHREADY_SKIP_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(reason + "\n")
+    if os.environ.get("LAUNCHREADY_REQUIRE_DB_BINARIES"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 @pytest.fixture(autouse=True)
 def _loopback_only(monkeypatch):
     monkeypatch.setenv("LAUNCHREADY_LOOPBACK_ONLY", "1")
@@ -23,9 +34,7 @@ def _loopback_only(monkeypatch):
 def pg_cluster():
     reason = why_unavailable()
     if reason:
-        if os.environ.get("LAUNCHREADY_REQUIRE_PG"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        _skip(reason)
     cluster = start_cluster()
     try:
         yield cluster
@@ -50,7 +59,7 @@ def mariadb_ps():
 
     reason = my_unavailable()
     if reason:
-        pytest.skip(reason)
+        _skip(reason)
     server = start_server()
     try:
         yield server

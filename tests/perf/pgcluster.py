@@ -17,8 +17,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-SKIP_REASON_FILE = os.environ.get("LAUNCHREADY_PG_SKIP_FILE", "")
-
 
 def find_bindir() -> Path | None:
     for pattern in ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin"):
