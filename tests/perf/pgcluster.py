@@ -71,6 +71,10 @@ class Cluster:
     user: str  # OS user running the server ("" when not root)
 
     @property
+    def log_path(self) -> Path:
+        return self.datadir.parent / "log"
+
+    @property
     def dsn_base(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}"
 
@@ -113,6 +117,7 @@ def start_cluster() -> Cluster:
             "pg_stat_statements.track = all\n"
             "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
             "max_connections = 50\nshared_buffers = 32MB\n"
+            "log_min_duration_statement = 50\nlog_line_prefix = '%m [%p] %q%u@%d app=%a '\n"
         )
     done = cluster._run(
         "pg_ctl", "-D", str(datadir), "-l", str(root / "log"), "-w", "-t", "30", "start"

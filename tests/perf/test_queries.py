@@ -220,3 +220,50 @@ def test_mysql_digests_time_a_real_slow_statement_and_an_n_plus_one(mariadb_ps):
     assert slow.status == "warn" and slow.extra["basis"] == "max"
     assert "SLEEP" in slow.extra["statement"].upper()
     assert slow.extra["max_ms"] >= 250
+
+
+def test_statement_log_parsing_counts_executions_only():
+    from launchready.perf.pglog import parse
+
+    text = (
+        "2026-11-27 19:00:00.001 UTC [42] app@db app=portal LOG:  duration: 312.5 ms  "
+        "statement: SELECT pg_sleep(0.3)\n"
+        "2026-11-27 19:00:00.002 UTC [42] LOG:  duration: 0.1 ms  parse <unnamed>: SELECT $1\n"
+        "2026-11-27 19:00:00.003 UTC [42] LOG:  duration: 0.1 ms  bind <unnamed>: SELECT $1\n"
+        "2026-11-27 19:00:00.004 UTC [42] LOG:  duration: 250.0 ms  execute <unnamed>: SELECT\n"
+        "\tname FROM items\n\tWHERE id = $1\n"
+        "2026-11-27 19:00:00.005 UTC [42] DETAIL:  parameters: $1 = '7'\n"
+        '{"timestamp":"2026-11-27 19:00:01.000 UTC","message":"duration: 201.0 ms  statement: '
+        'SELECT 1","query_id":123}\n'
+        "2026-11-27 19:00:02.000 UTC [42] LOG:  statement: SELECT untimed\n"
+    )
+    assert parse(text) == [
+        (312.5, "SELECT pg_sleep(0.3)"),
+        (250.0, "SELECT name FROM items WHERE id = $1"),
+        (201.0, "SELECT 1"),
+    ]
+
+
+@pytest.mark.needs_pg_binaries
+def test_statement_log_gives_the_window_max_a_mean_hides(pg_cluster, pg_dsn):
+    from launchready.checks import perf as checks
+    from launchready.perf.types import EndpointObservation
+
+    conn = pg8000.dbapi.connect(**pg_dsn, application_name="portal")
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("SELECT pg_sleep(0.3)")  # before the window: must not count
+    timer = QueryTimer(pg_cluster.url(), statement_log=pg_cluster.log_path)
+    before = timer.before()
+    for delay in (0.01,) * 9 + (0.25,):
+        cur.execute("SELECT pg_sleep(%s)", (delay,))
+    window = timer.after(before, requests=10)
+    timer.close()
+    conn.close()
+    sleep = next(s for s in window.statements if s.statement == "SELECT pg_sleep(?)")
+    assert sleep.calls == 10 and sleep.mean_ms < 200
+    assert 250 <= sleep.max_ms < 300  # the 0.25 s execution, not the 0.3 s one before
+    assert "max per execution from log" in window.note
+    obs = EndpointObservation("p", "GET", "/p", "http://x.test/p", 300.0, queries=window)
+    slow = next(f for f in checks.judge_queries(obs, 200.0, True) if f.id == "perf.query.slow")
+    assert slow.status == "warn" and slow.extra["basis"] == "max"

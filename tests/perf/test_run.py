@@ -105,7 +105,8 @@ def test_real_portal_slow_statement_n_plus_one_and_login(tmp_path, pg_cluster, p
                 + endpoint("/slow", target=50)
                 + endpoint("/items")
                 + endpoint("/private"),
-                f'database_url = "{pg_cluster.url()}"\nslow_query_ms = 100\nlogin = "login.toml"',
+                f'database_url = "{pg_cluster.url()}"\nslow_query_ms = 100\nlogin = "login.toml"\n'
+                f'statement_log = "{pg_cluster.log_path}"',
                 rate=200,
                 duration=1,
             ),
@@ -117,6 +118,7 @@ def test_real_portal_slow_statement_n_plus_one_and_login(tmp_path, pg_cluster, p
     assert slow.extra["statement"] == "SELECT pg_sleep(?)"
     assert slow.extra["basis"] == "mean" and slow.extra["mean_ms"] >= 100
     assert slow.extra["calls"] >= 200
+    assert slow.extra["max_ms"] >= 100  # per execution, from the statement log
     n1 = by(report, "perf.query.n-plus-one", "GET /items")
     assert n1.status == "warn"
     assert n1.extra["statement"] == "SELECT name FROM items WHERE id = ?"

@@ -69,8 +69,9 @@ class PerfConfig(Section):
     max_inflight: int = Field(512, ge=1, le=10000)  # reaching it makes a run inconclusive
     request_timeout: float | None = Field(None, gt=0, le=300)  # default: network.timeout
     plots: str = "png"  # png, svg or none
+    statement_log: Path | None = None  # PostgreSQL log with durations: per-execution maxima
 
-    _paths = path_field("login")
+    _paths = path_field("login", "statement_log")
 
     @field_validator("plots")
     @classmethod

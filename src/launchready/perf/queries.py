@@ -19,10 +19,12 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from launchready.perf.pglog import StatementLog
 from launchready.perf.types import QueryStat, QueryWindow
 from launchready.redact import REDACTOR
 
@@ -65,6 +67,7 @@ class Counter:
 class Snapshot:
     counters: dict[str, Counter] = field(default_factory=dict)
     epoch: str = ""  # changes when the statistics were reset or evicted (dealloc, stats_reset)
+    log_offset: int | None = None  # where the statement log stood (when one is configured)
 
 
 def diff(before: Snapshot, after: Snapshot, *, window_max: bool) -> tuple[list[QueryStat], bool]:
@@ -304,7 +307,14 @@ class QueryTimer:
     """Brackets each endpoint's run with two snapshots. Opening or reading failures become the
     window's `error` (or `skipped` when the backend says it cannot report), never an exception."""
 
-    def __init__(self, url: str, timeout: float = 5.0, opener: Callable = open_source) -> None:
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 5.0,
+        opener: Callable = open_source,
+        statement_log: Path | None = None,
+    ) -> None:
+        self.log = StatementLog(statement_log) if statement_log is not None else None
         self.source: StatementSource | None = None
         self.skipped = ""
         self.error = ""
@@ -322,10 +332,13 @@ class QueryTimer:
         if self.source is None or self.skipped or self.error:
             return None
         try:
-            return self.source.snapshot()
+            snapshot = self.source.snapshot()
         except Exception as exc:
             self.error = f"snapshot failed: {_first_line(exc)}"
             return None
+        if self.log is not None:
+            snapshot.log_offset = self.log.offset()
+        return snapshot
 
     def after(self, before: Snapshot | None, requests: int) -> QueryWindow:
         window = QueryWindow(self.backend or "unknown", requests=requests)
@@ -343,11 +356,36 @@ class QueryTimer:
         window.statements, window.reliable = diff(before, now, window_max=self.source.window_max)
         if not window.reliable:
             window.note = "statistics were reset or evicted during the run: counts may be partial"
-        if self.source.window_max is False:
-            window.note = (window.note + "; " if window.note else "") + (
+        notes = [window.note] if window.note else []
+        if self.log is not None and before.log_offset is not None:
+            notes.append(self._merge_log(window, before.log_offset))
+        elif self.source.window_max is False:
+            notes.append(
                 "PostgreSQL snapshot diffs give calls and mean only: slow verdicts are mean-based"
             )
+        window.note = "; ".join(notes)
         return window
+
+    def _merge_log(self, window: QueryWindow, offset: int) -> str:
+        """Per-execution maxima from the statement log, onto the statements of the window."""
+        assert self.log is not None
+        try:
+            executions, rotated = self.log.since(offset)
+        except OSError as exc:
+            return f"statement log {self.log.path} unreadable ({exc.strerror}): mean-based"
+        worst: dict[str, float] = {}
+        for ms, text in executions:
+            shape = fingerprint(text)
+            worst[shape] = max(worst.get(shape, 0.0), ms)
+        merged = []
+        for stat in window.statements:
+            logged = worst.pop(stat.statement, None)
+            if logged is not None and (stat.max_ms is None or logged > stat.max_ms):
+                stat = replace(stat, max_ms=logged)
+            merged.append(stat)
+        window.statements = merged
+        note = f"max per execution from {self.log.path.name} ({len(executions)} logged)"
+        return note + (", log rotated during the run" if rotated else "")
 
     def close(self) -> None:
         if self.source is not None:

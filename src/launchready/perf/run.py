@@ -83,7 +83,11 @@ def run_perf(
             cookies = asyncio.run(_login(cfg, perf.login))
         except LoginFailed as exc:
             login_error = f"login flow failed: {exc}"
-    timer = QueryTimer(perf.database_url, cfg.network.timeout) if perf.database_url else None
+    timer = (
+        QueryTimer(perf.database_url, cfg.network.timeout, statement_log=perf.statement_log)
+        if perf.database_url
+        else None
+    )
     try:
         for endpoint in perf.endpoint:
             obs = EndpointObservation(
