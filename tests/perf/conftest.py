@@ -2,7 +2,8 @@
 
 When the PostgreSQL (or MariaDB) server binaries are missing, tests marked `needs_pg_binaries`
 (`needs_mariadb_binaries`) are skipped with a reason starting with the marker's name. CI can make
-that fatal with LAUNCHREADY_REQUIRE_DB_BINARIES=1 (the fixture then fails instead of skipping), or
+that fatal with LAUNCHREADY_REQUIRE_SYSTEM_DEPS=1 (set by .ci/run) or LAUNCHREADY_REQUIRE_DB_BINARIES=1
+(the fixture then fails instead of skipping), or
 collect the reasons: LAUNCHREADY_SKIP_LOG=FILE appends one line per skip.
 """
 
@@ -20,7 +21,9 @@ def _skip(reason: str) -> None:
     if log:
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(reason + "\n")
-    if os.environ.get("LAUNCHREADY_REQUIRE_DB_BINARIES"):
+    if os.environ.get("LAUNCHREADY_REQUIRE_SYSTEM_DEPS") or os.environ.get(
+        "LAUNCHREADY_REQUIRE_DB_BINARIES"
+    ):
         pytest.fail(reason)
     pytest.skip(reason)
 
