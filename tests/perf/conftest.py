@@ -1,10 +1,10 @@
 """Perf fixtures: loopback only; a throwaway PostgreSQL cluster with pg_stat_statements.
 
 When the PostgreSQL (or MariaDB) server binaries are missing, tests marked `needs_pg_binaries`
-(`needs_mariadb_binaries`) are skipped with a reason starting with the marker's name. CI can make
-that fatal with LAUNCHREADY_REQUIRE_SYSTEM_DEPS=1 (set by .ci/run) or LAUNCHREADY_REQUIRE_DB_BINARIES=1
-(the fixture then fails instead of skipping), or
-collect the reasons: LAUNCHREADY_SKIP_LOG=FILE appends one line per skip.
+(`needs_mariadb_binaries`) are skipped with a reason starting with the marker's name. CI makes
+that fatal with LAUNCHREADY_REQUIRE_SYSTEM_DEPS=1 (set by .ci/run; or
+LAUNCHREADY_REQUIRE_DB_BINARIES=1): the fixture then fails instead of skipping. To collect the
+reasons instead, LAUNCHREADY_SKIP_LOG=FILE appends one line per skip.
 """
 
 from __future__ import annotations
