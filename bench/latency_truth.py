@@ -10,7 +10,8 @@ Run by hand (not in CI):  PYTHONPATH=src python bench/latency_truth.py [--quick]
      - 5 ms with a 300 ms whole-process stall every 2 s, at 500/s.
 2. Capacity: the generator's highest rate whose schedule-lag p99 stays under 5 ms (and achieved
    rate >= 97 %), as a ratio to `wrk`'s request rate on the same endpoint; one core each
-   (generator/wrk on CPU 0, the server on CPU 1, via sched_setaffinity / taskset).
+   (generator/wrk on CPU 0, the server on CPU 1, via sched_setaffinity / taskset). The truth runs
+   are not pinned: on a shared machine a pinned process cannot escape a busy core.
 
 Loopback only; each server exits on its own (--lifetime). Figures vary with the machine's load:
 run it on a quiet machine and read the lag column before trusting a row.
@@ -40,10 +41,10 @@ def _cpus() -> int:
 
 
 @contextmanager
-def known_server(mode: str, lifetime: float = 120.0):
+def known_server(mode: str, lifetime: float = 120.0, pinned: bool = False):
     cmd = [sys.executable, "-m", "launchready.perf.knownserver", "--mode", mode, "--uvloop"]
     cmd += ["--lifetime", str(lifetime)]
-    if shutil.which("taskset") and _cpus() > 1:
+    if pinned and shutil.which("taskset") and _cpus() > 1:
         cmd = ["taskset", "-c", str(SERVER_CPU), *cmd]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
@@ -54,13 +55,19 @@ def known_server(mode: str, lifetime: float = 120.0):
         proc.wait()
 
 
-def pin_generator() -> None:
-    """The spawned generator inherits this process's affinity and priority. On a shared machine
-    a raised priority (root only) keeps other jobs from stealing the schedule."""
-    if _cpus() > 1:
-        os.sched_setaffinity(0, {GEN_CPU})
+def raise_priority() -> None:
+    """The spawned generator inherits this process's priority. On a shared machine a raised
+    priority (root only) keeps other jobs from stealing the schedule."""
     with suppress(PermissionError):
         os.nice(-10)
+
+
+def pin_generator() -> set[int]:
+    """One core for the generator (inherited at spawn); returns the previous affinity."""
+    before = os.sched_getaffinity(0)
+    if len(before) > 1:
+        os.sched_setaffinity(0, {GEN_CPU})
+    return before
 
 
 def ours(url: str, rate: float, duration: float, warmup: float = 2.0) -> dict:
@@ -85,8 +92,6 @@ def hey(url: str, rate: float, duration: float, workers: int = 5) -> dict | None
         return None
     per_worker = max(1, round(rate / workers))
     cmd = ["hey", "-z", f"{duration:g}s", "-c", str(workers), "-q", str(per_worker), url]
-    if shutil.which("taskset") and _cpus() > 1:
-        cmd = ["taskset", "-c", str(GEN_CPU), *cmd]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
     dist = {int(q): float(s) * 1000 for q, s in re.findall(r"(\d+)%+ in ([\d.]+) secs", out)}
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -140,12 +145,20 @@ def truth(quick: bool, only: list[int] | None = None) -> list[dict]:
 
 
 def capacity(quick: bool) -> dict:
-    with known_server("fixed:0") as url:
+    previous = pin_generator()
+    try:
+        return _capacity(quick)
+    finally:
+        os.sched_setaffinity(0, previous)
+
+
+def _capacity(quick: bool) -> dict:
+    with known_server("fixed:0", pinned=True) as url:
         wrk_rps = wrk(url)
     best = 0.0
     steps = []
     rates = [500, 1000, 2000, 3000, 4000, 5000, 6000, 8000]
-    with known_server("fixed:0", lifetime=300) as url:
+    with known_server("fixed:0", lifetime=300, pinned=True) as url:
         for rate in rates:
             got = ours(url, rate, 2.0 if quick else 4.0, warmup=1.0)
             ok = got["lag_p99"] < 5.0 and got["achieved"] >= 0.97 * rate and not got["errors"]
@@ -164,7 +177,7 @@ def main() -> None:
     parser.add_argument("--skip-capacity", action="store_true")
     parser.add_argument("--scenario", type=int, action="append", help="1, 2 or 3 (repeatable)")
     args = parser.parse_args()
-    pin_generator()
+    raise_priority()
     started = time.time()
     rows = truth(args.quick, args.scenario)
     print(f"{'scenario':<32} {'rate':>5}  {'q':>3} {'theory':>7} {'ours':>8} {'off':>7} {'hey':>8}")
