@@ -45,7 +45,9 @@ def perf_command(
     def go() -> int:
         cfg = load_config(config)
         report = run_perf(
-            cfg, baseline=baseline, progress=None if quiet else lambda m: stderr.print(m)
+            cfg,
+            baseline=baseline,
+            progress=None if quiet else lambda m: stderr.print(m, markup=False),
         )
         chosen = default_format(fmt, output)
         text = render(report, chosen.value, config=cfg)
