@@ -154,3 +154,15 @@ def test_https_load_verifies_the_public_name_through_connect_to(tmp_path):
             p = plan(0, url="https://portal.launch.test/x", network=net, rate=20.0, duration=0.5)
             raw = run_plan(p)
         assert raw.errors == expected_errors, raw.error_samples
+
+
+def test_refused_connections_are_failed_samples_with_a_readable_reason():
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    raw = run_plan(plan(port, rate=20.0, duration=0.5, warmup=0.0))
+    assert raw.errors == 10 and len(raw.latency) == 10
+    assert raw.error_samples and raw.error_samples[0].startswith("connect: ")
+    assert not raw.error_samples[0][len("connect: ") :].isdigit()

@@ -199,7 +199,8 @@ async def _generate(plan: LoadPlan) -> RawRun:
             _note(raw, record, f"timeout after {plan.timeout:g}s")
         except aiohttp.ClientConnectorError as exc:
             failed = 1
-            why = exc.os_error.args[0] if exc.os_error and exc.os_error.args else exc
+            os_error = exc.os_error
+            why = (os_error.strerror or str(os_error)) if os_error is not None else exc
             _note(raw, record, f"connect: {why}"[:200])
         except Exception as exc:  # every network outcome is a sample, never a crash
             failed = 1
