@@ -12,6 +12,7 @@ import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -42,6 +43,10 @@ def why_unavailable() -> str:
     candidates += [bindir.parent / "lib"]
     if not any((c / "pg_stat_statements.so").exists() for c in candidates):
         return "needs_pg_binaries: pg_stat_statements.so is not installed (postgresql-contrib)"
+    if not stat.S_ISCHR(os.stat("/dev/null").st_mode):
+        return (
+            "needs_pg_binaries: /dev/null is not a device (something replaced it); initdb needs it"
+        )
     if os.geteuid() == 0 and not _unprivileged_user():
         return "needs_pg_binaries: running as root and no unprivileged user (postgres/nobody)"
     return ""
