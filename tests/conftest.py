@@ -17,6 +17,26 @@ from launchready.world.hostile import HostileServers
 from launchready.world.web import WebServer
 
 LOOPBACK_ENV = "LAUNCHREADY_LOOPBACK_ONLY"
+# CI sets this: tests that need system binaries (PostgreSQL server, dovecot ...) skip on a
+# developer machine without them, but in CI a skip means something was not tested: fail.
+REQUIRE_DEPS_ENV = "LAUNCHREADY_REQUIRE_SYSTEM_DEPS"
+ALLOWED_SKIP = "(allowed in CI)"
+_skipped: list[tuple[str, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+        if ALLOWED_SKIP not in reason:
+            _skipped.append((report.nodeid, reason))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get(REQUIRE_DEPS_ENV) and _skipped:
+        lines = [f"  {node}: {reason}" for node, reason in _skipped]
+        print(f"\n{REQUIRE_DEPS_ENV} is set and {len(_skipped)} test(s) were skipped:")
+        print("\n".join(lines))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_configure(config: pytest.Config) -> None:

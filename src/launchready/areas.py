@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from launchready.checks import dns as dns_checks
+from launchready.checks import email as email_checks
 from launchready.checks import http as http_checks
 from launchready.checks import tls as tls_checks
 from launchready.config import Config
+from launchready.observe import email as email_observe
 from launchready.observe import transport
 from launchready.observe.observer import Observer
 from launchready.report import Finding
@@ -33,6 +35,7 @@ AREAS: tuple[Area, ...] = (
     Area("dns", transport.collect_dns, dns_checks.judge, "resolution, records, zone hygiene"),
     Area("http", transport.collect_http, http_checks.judge, "reachability, redirects, canonical"),
     Area("tls", transport.collect_tls, tls_checks.judge, "certificates and protocols"),
+    Area("email", email_observe.collect, email_checks.judge, "SPF, DKIM, DMARC, MX, delivery"),
 )
 
 # Areas of CONTRACT §5 that other commands own; accepted by --only for forward compatibility.

@@ -4,16 +4,48 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from launchready.config.base import Section, path_field
+
+
+class SmtpRelayConfig(Section):
+    """[email.smtp]: the relay the portal sends through, for the live delivery check."""
+
+    model_config = ConfigDict(populate_by_name=True)  # `from` is a Python keyword
+
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"  # tls = implicit TLS (465)
+    username: str | None = None  # "${SMTP_USER}"
+    password: str | None = None  # "${SMTP_PASSWORD}": from the environment only
+    from_: str = Field(alias="from")
+    to: str
+    helo: str | None = None  # EHLO name; default: the host name of `from`
+
+
+class ImapMailboxConfig(Section):
+    """[email.imap]: the receiving mailbox where the test message must arrive."""
+
+    host: str
+    port: int = Field(993, ge=1, le=65535)
+    security: Literal["tls", "starttls", "none"] = "tls"
+    username: str
+    password: str  # "${IMAP_PASSWORD}"
+    folders: list[str] = ["INBOX", "Junk", "Spam"]
+    spam_folders: list[str] = ["Junk", "Spam", "[Gmail]/Spam", "Junk E-mail", "Bulk Mail"]
+    wait: float = Field(60, gt=0, le=900)  # seconds to wait for the message to arrive
+    poll: float = Field(2, gt=0, le=60)
 
 
 class EmailConfig(Section):
     domain: str | None = None
     dkim_selectors: list[str] = []
     senders: list[str] = []
+    smtp: SmtpRelayConfig | None = None
+    imap: ImapMailboxConfig | None = None
 
 
 class RepoConfig(Section):
@@ -31,6 +63,13 @@ class DeployConfig(Section):
     version_field: str = "version"
     health_url: str | None = None
     rollback: str | None = None
+    # launchready's own extensions (documented in the README):
+    ledger: Path = Path(".launchready/deploys.jsonl")  # JSON lines, one per `verify` run
+    timeout: float = Field(300, gt=0)  # default for `verify --timeout`, seconds
+    poll_interval: float = Field(2.0, gt=0, le=60)  # between version polls, seconds
+    rollback_timeout: float = Field(600, gt=0)  # the rollback command is killed after this
+
+    _paths = path_field("ledger")
 
 
 class PerfEndpoint(Section):

@@ -65,7 +65,7 @@ class Network:
             max_body=cfg.max_body_bytes,
             concurrency=self.concurrency,
         )
-        self.tls = TlsProber(self.connector, cfg.ca_bundle, cfg.timeout)
+        self.tls = TlsProber(self.connector, cfg.ca_bundle, cfg.timeout, self.concurrency)
         self._tls_sem = asyncio.Semaphore(self.concurrency)
         self._sessions: list[HttpClient] = []
 
@@ -76,6 +76,7 @@ class Network:
         await self.aclose()
 
     async def aclose(self) -> None:
+        self.tls.close()
         await self.http.aclose()
         for session in self._sessions:
             await session.aclose()

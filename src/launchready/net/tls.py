@@ -12,6 +12,7 @@ import _ssl  # get_unverified_chain is private before Python 3.13
 import asyncio
 import socket
 import ssl
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from launchready.net.connect import Connector, ConnectRefused
@@ -53,10 +54,17 @@ def _handshake(
 
 
 class TlsProber:
-    def __init__(self, connector: Connector, ca_bundle: Path | None, timeout: float) -> None:
+    def __init__(
+        self, connector: Connector, ca_bundle: Path | None, timeout: float, concurrency: int = 16
+    ) -> None:
         self.connector = connector
         self.ca_bundle = ca_bundle
         self.timeout = timeout
+        # Our own threads, as many as probes may run at once: a probe must never wait in a queue
+        # behind a stalled host's handshake, or a healthy host would be reported as timing out.
+        self._executor = ThreadPoolExecutor(
+            max_workers=concurrency, thread_name_prefix="launchready-tls"
+        )
 
     async def probe(
         self, host: str, port: int = 443, *, min_version: str = "", max_version: str = ""
@@ -97,12 +105,16 @@ class TlsProber:
 
     async def _run(self, host: str, port: int, ctx: ssl.SSLContext):
         sock = await self.connector.open_socket(host, port)
+        loop = asyncio.get_running_loop()
+        handshake = loop.run_in_executor(self._executor, _handshake, sock, ctx, host, self.timeout)
         try:
-            return await asyncio.wait_for(
-                asyncio.to_thread(_handshake, sock, ctx, host, self.timeout), self.timeout * 1.5
-            )
+            # The socket timeout bounds each read; this bounds a server that trickles bytes.
+            return await asyncio.wait_for(handshake, self.timeout * 2)
         finally:
-            sock.close()
+            sock.close()  # also aborts a handshake still blocked in its thread
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _describe(exc: BaseException) -> str:
