@@ -270,3 +270,20 @@ def test_errors_name_the_public_host_never_the_connect_to_target(tmp_path):
     report = run_perf(cfg, runner=lambda plan: RawRun())  # nothing listens on 4321
     for f in report.findings:
         assert "127.0.0.1" not in f.title + f.evidence, f.title
+
+
+def test_failed_login_sends_no_load_and_is_inconclusive(tmp_path, monkeypatch):
+    monkeypatch.setenv("LR_PW", "wrong")
+    (tmp_path / "login.toml").write_text(
+        '[[step]]\nid = "login"\n'
+        'request = { method = "POST", url = "/login", form = { password = "${LR_PW}" } }\n'
+        'expect = ["status == 302"]\n'
+    )
+    sent: list[LoadPlan] = []
+    with serve(reply(403, b"bad login")) as port:
+        cfg = load(tmp_path, config_text(port, endpoint("/x"), 'login = "login.toml"'))
+        report = run_perf(cfg, runner=lambda plan: sent.append(plan) or RawRun())
+    assert sent == []
+    f = by(report, "perf.latency", "GET /x")
+    assert f.status == "error" and "login flow failed: login/login" in f.title
+    assert report.gate == "inconclusive"

@@ -181,6 +181,7 @@ def run_perf(
 
 
 async def _login(cfg: Config, flow: Path) -> dict[str, str]:
+    """The flow may log in on another in-config host; only the site's cookies are kept."""
     async with Network(cfg.network, scope=Scope(cfg.in_scope_hosts())) as network:
         return await session_cookies(network, flow, str(cfg.site.url))
 
