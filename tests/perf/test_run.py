@@ -273,7 +273,7 @@ def test_errors_name_the_public_host_never_the_connect_to_target(tmp_path):
 
 
 def test_failed_login_sends_no_load_and_is_inconclusive(tmp_path, monkeypatch):
-    monkeypatch.setenv("LR_PW", "wrong")
+    monkeypatch.setenv("LR_PW", "wrong-pw-5c1e")  # redactor state is global: be unique
     (tmp_path / "login.toml").write_text(
         '[[step]]\nid = "login"\n'
         'request = { method = "POST", url = "/login", form = { password = "${LR_PW}" } }\n'
