@@ -157,7 +157,7 @@ def _capacity(quick: bool) -> dict:
         wrk_rps = wrk(url)
     best = 0.0
     steps = []
-    rates = [500, 1000, 2000, 3000, 4000, 5000, 6000, 8000]
+    rates = [500, 1000, 2000, 3000, 4000, 4500, 5000, 5500, 6000, 7000, 8000]
     with known_server("fixed:0", lifetime=300, pinned=True) as url:
         for rate in rates:
             got = ours(url, rate, 2.0 if quick else 4.0, warmup=1.0)
