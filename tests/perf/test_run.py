@@ -191,8 +191,25 @@ def test_unreachable_site_is_inconclusive_and_gets_no_load(tmp_path):
     cfg = load(tmp_path, config_text(1, endpoint("/x")))  # port 1: refused
     report = run_perf(cfg, runner=lambda plan: sent.append(plan) or RawRun())
     assert sent == []
-    assert by(report, "perf.latency", "GET /x").extra["inconclusive"]
-    assert report.gate == "inconclusive"
+    f = by(report, "perf.latency", "GET /x")
+    assert f.status == "fail" and "does not answer" in f.title and f.extra["p95_ms"] is None
+    assert report.gate == "inconclusive"  # nothing answered at all: exit 3, not 1
+
+
+def test_one_endpoint_down_while_others_answer_is_a_finding_not_exit_3(tmp_path):
+    with serve(reply(200, b"{}", {"Content-Type": "application/json"})) as port:
+        text = config_text(port, endpoint("/a") + endpoint("http://api.launch.test:81/x"))
+        text = text.replace("[network]", "[network]\nconnect_to_extra = 1", 0)
+        text = text.replace("[site]\n", '[site]\nhosts = { api = "api.launch.test" }\n').replace(
+            f'connect_to = ["portal.launch.test:{port}:127.0.0.1:{port}"]',
+            f'connect_to = ["portal.launch.test:{port}:127.0.0.1:{port}", '
+            '"api.launch.test:81:127.0.0.1:1"]',
+        )
+        report = run_perf(load(tmp_path, text), runner=fake_runner(10.0))
+    assert by(report, "perf.latency", "GET /a").status == "pass"
+    down = by(report, "perf.latency", "GET http://api.launch.test:81/x")
+    assert down.status == "fail" and "127.0.0.1" not in down.evidence
+    assert report.gate == "fail"
 
 
 def test_baseline_shows_change_per_endpoint(tmp_path):

@@ -102,6 +102,24 @@ def judge_latency(obs: EndpointObservation) -> Finding:
     m = obs.latency
     subject = obs.subject
     base = {"endpoint": obs.name, "url": obs.url, "target_ms": obs.target_ms}
+    if obs.error.startswith("unreachable"):
+        # A finding, not an invalid measurement: the run is inconclusive only when no endpoint
+        # answered at all (CONTRACT §1, exit 3), which the caller decides.
+        return LATENCY.finding(
+            "fail",
+            subject,
+            f"{subject} does not answer",
+            evidence=obs.error,
+            tier=0,
+            p50_ms=None,
+            p95_ms=None,
+            p99_ms=None,
+            max_ms=None,
+            requests=0,
+            rate=None,
+            achieved_rate=None,
+            **base,
+        )
     if obs.error:
         return LATENCY.error(subject, obs.error, inconclusive=True, **base)
     if m is None:
