@@ -199,7 +199,6 @@ def test_unreachable_site_is_inconclusive_and_gets_no_load(tmp_path):
 def test_one_endpoint_down_while_others_answer_is_a_finding_not_exit_3(tmp_path):
     with serve(reply(200, b"{}", {"Content-Type": "application/json"})) as port:
         text = config_text(port, endpoint("/a") + endpoint("http://api.launch.test:81/x"))
-        text = text.replace("[network]", "[network]\nconnect_to_extra = 1", 0)
         text = text.replace("[site]\n", '[site]\nhosts = { api = "api.launch.test" }\n').replace(
             f'connect_to = ["portal.launch.test:{port}:127.0.0.1:{port}"]',
             f'connect_to = ["portal.launch.test:{port}:127.0.0.1:{port}", '
