@@ -267,3 +267,27 @@ def test_statement_log_gives_the_window_max_a_mean_hides(pg_cluster, pg_dsn):
     obs = EndpointObservation("p", "GET", "/p", "http://x.test/p", 300.0, queries=window)
     slow = next(f for f in checks.judge_queries(obs, 200.0, True) if f.id == "perf.query.slow")
     assert slow.status == "warn" and slow.extra["basis"] == "max"
+
+
+@pytest.mark.needs_pg_binaries
+def test_pg_monitoring_role_without_superuser_sees_the_app_statements(pg_cluster, pg_dsn):
+    admin = pg8000.dbapi.connect(**pg_dsn)
+    admin.autocommit = True
+    cur = admin.cursor()
+    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = 'lr_monitor'")
+    if not cur.fetchall():
+        cur.execute("CREATE ROLE lr_monitor LOGIN")
+        cur.execute("GRANT pg_read_all_stats TO lr_monitor")
+    url = f"postgresql://lr_monitor@127.0.0.1:{pg_cluster.port}/postgres"
+    timer = QueryTimer(url)
+    assert timer.skipped == "" and timer.error == ""
+    before = timer.before()
+    for i in range(5):
+        cur.execute("SELECT name FROM items WHERE id = %s", (i + 1,))
+    window = timer.after(before, requests=1)
+    timer.close()
+    admin.close()
+    shapes = {s.statement: s.calls for s in window.statements}
+    assert (
+        shapes.get("SELECT name FROM items WHERE id = ?") == 5
+    )  # text visible, not <insufficient privilege>
