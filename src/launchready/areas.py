@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from launchready.checks import dns as dns_checks
+from launchready.checks import edge as edge_checks
 from launchready.checks import email as email_checks
 from launchready.checks import http as http_checks
 from launchready.checks import tls as tls_checks
 from launchready.config import Config
+from launchready.observe import edge, transport
 from launchready.observe import email as email_observe
-from launchready.observe import transport
+from launchready.observe import repo as repo_observe
 from launchready.observe.observer import Observer
 from launchready.report import Finding
 
@@ -29,13 +31,37 @@ class Area:
     collect: Collect
     judge: Judge
     description: str = ""
+    # Optional: sections for report.extra built from the observations (e.g. the DNS inventory
+    # the handover needs). Pure, like `judge`.
+    report_extra: Callable[[Any], dict[str, Any]] | None = None
+    # The finding areas this area's judge produces (default: its own name).
+    covers: tuple[str, ...] = ()
+
+    @property
+    def finding_areas(self) -> tuple[str, ...]:
+        return self.covers or (self.name,)
 
 
 AREAS: tuple[Area, ...] = (
-    Area("dns", transport.collect_dns, dns_checks.judge, "resolution, records, zone hygiene"),
+    Area(
+        "dns",
+        transport.collect_dns,
+        dns_checks.judge,
+        "resolution, records, zone hygiene",
+        report_extra=lambda obs: {"dns_inventory": dns_checks.inventory(obs)},
+    ),
     Area("http", transport.collect_http, http_checks.judge, "reachability, redirects, canonical"),
     Area("tls", transport.collect_tls, tls_checks.judge, "certificates and protocols"),
+    Area("edge", edge.collect_edge, edge_checks.judge, "CDN/WAF in front, origin exposure"),
     Area("email", email_observe.collect, email_checks.judge, "SPF, DKIM, DMARC, MX, delivery"),
+    # One pass over the repository yields both the repo hygiene and the secrets findings.
+    Area(
+        "repo",
+        repo_observe.collect,
+        repo_observe.judge,
+        "secrets in history, repo hygiene",
+        covers=("repo", "secrets"),
+    ),
 )
 
 # Areas of CONTRACT §5 that other commands own; accepted by --only for forward compatibility.
@@ -68,4 +94,4 @@ def select(only: list[str] | None) -> list[Area]:
         raise UsageError(
             f"--only: unknown area {unknown[0]!r}; areas are: {', '.join(KNOWN_AREA_NAMES)}"
         )
-    return [area for area in AREAS if area.name in only]
+    return [area for area in AREAS if set(area.finding_areas) & set(only)]

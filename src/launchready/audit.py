@@ -75,15 +75,21 @@ async def audit_async(
         observed = await asyncio.gather(*(_collect(a, observer, cfg) for a in areas))
         inconclusive = bool(observer._tasks) and not reached_anything(observer)
     findings: list[Finding] = []
+    extra: dict = {"areas": [a.name for a in areas], "observations": observer.started}
     for area, result in zip(areas, observed, strict=True):
-        findings.extend(_judge(area, result, cfg))
+        judged = _judge(area, result, cfg)
+        if only:  # --only limits the findings too (one collector may judge several areas)
+            judged = [f for f in judged if f.area in only or f.id == AREA_FAILED.id]
+        findings.extend(judged)
+        if area.report_extra is not None and not isinstance(result, Exception):
+            extra.update(area.report_extra(result))
     report = Report(
         command="audit",
         target=cfg.site.url,
         findings=findings,
         started_at=started_at,
         duration_s=time.perf_counter() - t0,
-        extra={"areas": [a.name for a in areas], "observations": observer.started},
+        extra=extra,
     )
     return finalize(
         report,

@@ -96,3 +96,43 @@ def test_init_writes_a_config_that_loads(tmp_path):
     assert invoke("init", str(target)).exit_code == 0
     assert load_config(target).site.url == "https://portal.example.com"
     assert invoke("init", str(target)).exit_code == 2  # no silent overwrite
+
+
+def test_writing_to_a_device_keeps_the_device(tmp_path):
+    import os
+    import stat
+
+    from launchready.cli.output import write_text
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_text('{"x": 1}', fifo)
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # not replaced by a regular file
+        assert os.read(reader, 100) == b'{"x": 1}'
+    finally:
+        os.close(reader)
+    write_text("discard", Path("/dev/null"))
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_only_secrets_runs_the_repo_pass_and_reports_secrets_only(tmp_path):
+    import subprocess
+
+    repo = tmp_path / "app"
+    repo.mkdir()
+    token = "ghp_" + "Zq8mX2vN4bR7tY1uW3eK5sD9fG6hJ0lP2aQ4"
+    (repo / "settings.py").write_text(f'GITHUB_TOKEN = "{token}"\n')
+    git = ["git", "-C", str(repo), "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    path = write(tmp_path, '[site]\nurl = "https://portal.launch.test"\n[repo]\npath = "app"\n')
+    out = tmp_path / "report.json"
+    result = invoke("audit", "-c", str(path), "--only", "secrets", "-o", str(out), "-f", "json")
+    report = json.loads(out.read_text())
+    assert result.exit_code == 1
+    assert {f["area"] for f in report["findings"]} == {"secrets"}
+    leak = next(f for f in report["findings"] if f["status"] == "fail")
+    assert leak["subject"] == "settings.py:1" and token not in out.read_text()

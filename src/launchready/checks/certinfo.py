@@ -109,6 +109,16 @@ def signature_name(cert: x509.Certificate) -> str:
         return cert.signature_algorithm_oid.dotted_string
 
 
+def signature_hash(cert: x509.Certificate) -> str:
+    """The signature's hash name ('sha256', 'sha1', 'md5' ...); '' for Ed25519/Ed448."""
+    try:
+        algorithm = cert.signature_hash_algorithm
+    except Exception:  # an algorithm cryptography does not support (e.g. MD2)
+        name = signature_name(cert).lower()
+        return next((h for h in ("md2", "md4", "md5", "sha1") if h in name), name)
+    return algorithm.name if algorithm is not None else ""
+
+
 def describe(cert: x509.Certificate) -> str:
     """A one-line summary for evidence: subject, issuer, validity, key, signature."""
     kind, bits = key_description(cert)

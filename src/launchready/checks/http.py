@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from launchready.checks.neterrors import public_error
 from launchready.config import Config
 from launchready.net import RedirectChain
 from launchready.net.redirects import normalize_url
@@ -52,6 +55,105 @@ CANONICAL_SPLIT = check(
 )
 
 
+MIXED_CONTENT = check(
+    "http.mixed-content",
+    "An HTTPS page loads http:// subresources",
+    "high",
+    1,
+    "Load every script, style, frame, image and form target over https:// (or a relative URL); "
+    "add `Content-Security-Policy: upgrade-insecure-requests` as a safety net.",
+)
+
+# (selector, attribute, kind). Active content can rewrite the page: browsers block it and an
+# attacker on the path can replace it. Passive content and forms leak or get tampered with.
+_SUBRESOURCES = (
+    ("script[src]", "src", "active", "script"),
+    ("link[href]", "href", "link", "stylesheet"),
+    ("iframe[src]", "src", "active", "iframe"),
+    ("frame[src]", "src", "active", "frame"),
+    ("object[data]", "data", "active", "object"),
+    ("embed[src]", "src", "active", "embed"),
+    ("img[src]", "src", "passive", "image"),
+    ("audio[src]", "src", "passive", "audio"),
+    ("video[src]", "src", "passive", "video"),
+    ("source[src]", "src", "passive", "media source"),
+    ("form[action]", "action", "passive", "form action"),
+)
+_LINK_ACTIVE = {"stylesheet", "preload", "modulepreload", "import"}
+_LINK_PASSIVE = {"icon", "shortcut icon", "apple-touch-icon"}
+
+
+def insecure_subresources(html: str, page_url: str) -> list[tuple[str, str, str]]:
+    """(kind, what, url) for every http:// subresource of an https page."""
+    tree = HTMLParser(html)
+    base = page_url
+    base_node = tree.css_first("base[href]")
+    if base_node is not None:
+        base = urljoin(page_url, (base_node.attributes.get("href") or "").strip())
+    found: list[tuple[str, str, str]] = []
+    for selector, attribute, kind, what in _SUBRESOURCES:
+        for node in tree.css(selector):
+            value = (node.attributes.get(attribute) or "").strip()
+            if not value:
+                continue
+            url = urljoin(base, value)
+            if urlsplit(url).scheme.lower() != "http":
+                continue
+            if kind == "link":
+                rel = (node.attributes.get("rel") or "").lower().strip()
+                if rel in _LINK_ACTIVE:
+                    found.append(("active", rel, url))
+                elif rel in _LINK_PASSIVE:
+                    found.append(("passive", rel, url))
+                continue
+            found.append((kind, what, url))
+    return found
+
+
+def canonical_page(obs: TransportObservations, cfg: Config):
+    """The final answer of the canonical URL's redirect chain, when it is an HTTPS page."""
+    canonical = normalize_url(cfg.site.url)
+    chain = obs.chains.get(canonical)
+    if chain is None:
+        host = obs.host(cfg.site.host)
+        if host is not None:
+            chain = obs.chains.get(variant_urls(cfg, host)[1])
+    if chain is None or not chain.complete:
+        return None
+    return chain.final
+
+
+def judge_mixed_content(obs: TransportObservations, cfg: Config) -> list[Finding]:
+    page = canonical_page(obs, cfg)
+    subject = normalize_url(cfg.site.url)
+    if page is None:
+        return [MIXED_CONTENT.skipped(subject, "the canonical page was not served")]
+    if urlsplit(page.url).scheme != "https":
+        return [MIXED_CONTENT.skipped(page.url, "the canonical page is not served over HTTPS")]
+    if "html" not in page.content_type and not page.text.lstrip().startswith("<"):
+        return [
+            MIXED_CONTENT.passed(
+                page.url, "The canonical page is not HTML", evidence=page.content_type
+            )
+        ]
+    found = insecure_subresources(page.text, page.url)
+    if not found:
+        return [MIXED_CONTENT.passed(page.url, "no http:// subresources on the canonical page")]
+    active = [f for f in found if f[0] == "active"]
+    listed = "; ".join(f"{what}: {url}" for _, what, url in found[:8])
+    return [
+        MIXED_CONTENT.finding(
+            "fail" if active else "warn",
+            page.url,
+            f"{page.url} loads {len(found)} http:// subresource(s)"
+            + (f", {len(active)} of them active (scripts, styles, frames)" if active else ""),
+            evidence=listed,
+            severity="high" if active else "medium",
+            resources=[url for _, _, url in found],
+        )
+    ]
+
+
 def _origin(url: str) -> tuple[str, str, int]:
     parts = urlsplit(url)
     return (
@@ -71,7 +173,11 @@ def at_canonical(url: str, canonical: str) -> bool:
 def hops_text(chain: RedirectChain) -> str:
     parts = []
     for hop in chain.hops:
-        parts.append(f"{hop.url} -> {hop.status}" if hop.status else f"{hop.url} -> {hop.error}")
+        parts.append(
+            f"{hop.url} -> {hop.status}"
+            if hop.status
+            else f"{hop.url} -> {public_error(hop.error)}"
+        )
     if chain.loop:
         parts.append("(loop)")
     if chain.too_many:
@@ -92,7 +198,9 @@ def _judge_host(host: PublicHost, obs: TransportObservations, cfg: Config) -> li
     severity = "critical" if host.is_canonical else "high"
     if not _answered(http_chain) and not _answered(https_chain):
         errors = "; ".join(
-            f"{c.start}: {c.hops[0].error}" for c in (http_chain, https_chain) if c and c.hops
+            f"{c.start}: {public_error(c.hops[0].error)}"
+            for c in (http_chain, https_chain)
+            if c and c.hops
         )
         findings.append(
             UNREACHABLE.finding(
@@ -122,7 +230,7 @@ def _judge_host(host: PublicHost, obs: TransportObservations, cfg: Config) -> li
                 )
             )
         elif _answered(chain):
-            findings.append(LOOP.passed(chain.start, evidence=hops_text(chain)))
+            findings.append(LOOP.passed(chain.start, "Redirects end", evidence=hops_text(chain)))
     return findings
 
 
@@ -161,8 +269,20 @@ def _judge_canonical(obs: TransportObservations, cfg: Config) -> list[Finding]:
             continue
         for url in variant_urls(cfg, host):
             chain = obs.chains.get(url)
-            if chain is None or not chain.complete:
-                continue
+            if chain is None or chain.loop or chain.too_many or not chain.hops:
+                continue  # loops are http.redirect.loop's
+            if not chain.complete:
+                final = chain.final
+                if len(chain.hops) > 1 and final is not None and final.status is None:
+                    findings.append(
+                        CANONICAL_SPLIT.finding(
+                            "fail",
+                            url,
+                            f"{url} redirects to {final.url}, which does not answer",
+                            evidence=hops_text(chain),
+                        )
+                    )
+                continue  # a variant that does not answer at all: http.unreachable, tls.missing
             final = chain.final
             assert final is not None
             if at_canonical(final.url, canonical):
@@ -178,7 +298,12 @@ def _judge_canonical(obs: TransportObservations, cfg: Config) -> list[Finding]:
                     )
                 else:
                     findings.append(
-                        CHAIN.passed(url, evidence=hops_text(chain), hops=chain.redirects)
+                        CHAIN.passed(
+                            url,
+                            f"{chain.redirects} redirect(s) to the canonical URL",
+                            evidence=hops_text(chain),
+                            hops=chain.redirects,
+                        )
                     )
                 findings.append(CANONICAL_SPLIT.passed(url, f"{url} leads to {canonical}"))
             elif final.status is not None and 200 <= final.status < 300:
@@ -187,6 +312,15 @@ def _judge_canonical(obs: TransportObservations, cfg: Config) -> list[Finding]:
                         "fail",
                         url,
                         f"{final.url} serves content, no redirect to {canonical}",
+                        evidence=hops_text(chain),
+                    )
+                )
+            elif final.status is not None and final.status >= 400:
+                findings.append(
+                    CANONICAL_SPLIT.finding(
+                        "fail",
+                        url,
+                        f"{url} ends in {final.status} at {final.url} instead of {canonical}",
                         evidence=hops_text(chain),
                     )
                 )
@@ -201,4 +335,5 @@ def judge(obs: TransportObservations, cfg: Config) -> list[Finding]:
             continue
         findings.extend(_judge_host(host, obs, cfg))
     findings.extend(_judge_canonical(obs, cfg))
+    findings.extend(judge_mixed_content(obs, cfg))
     return findings

@@ -58,6 +58,12 @@ def write_text(text: str, output: Path | None) -> None:
         sys.stdout.flush()
         return
     output = output.expanduser()
+    if output.exists() and not output.is_file():
+        # A device or pipe (/dev/null, /dev/stdout, a FIFO): write through it. Renaming over it
+        # would replace, as root, a device node with a regular file.
+        with output.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")

@@ -50,8 +50,15 @@ class EmailConfig(Section):
 
 class RepoConfig(Section):
     path: Path | None = None
+    # launchready's own keys (not fixed by the contract): how the repo area scans for secrets,
+    # and which environment variable names `launchready env check` requires.
+    history: bool = True  # scan the whole history, not only the working tree
+    baseline: Path | None = None  # accepted leaks (default: <path>/.launchready-baseline.jsonl)
+    secrets_config: Path | None = None  # gitleaks-format rules (default: <path>/.gitleaks.toml)
+    env_example: Path | None = None  # names of required variables (default: <path>/.env.example)
+    env_required: list[str] = []  # required variable names, in addition to env_example's
 
-    _paths = path_field("path")
+    _paths = path_field("path", "baseline", "secrets_config", "env_example")
 
 
 class SmokeConfig(Section):

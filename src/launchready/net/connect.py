@@ -100,3 +100,24 @@ class Connector:
             ),
             self.timeout,
         )
+
+
+class PinnedConnector(Connector):
+    """A connector that sends connections for one public name to a fixed address instead.
+
+    Why: `edge.origin-exposed` must reach the origin server directly while SNI, Host and the
+    reported URL keep the public name. The configured connect_to rules still apply to the
+    pinned address (CONTRACT §2: they cover probes of `site.origin` too).
+    """
+
+    def __init__(self, base: Connector, host: str, address: str) -> None:
+        self.rules = base.rules
+        self.resolver = base.resolver
+        self.timeout = base.timeout
+        self.pinned_host = normalize(host)
+        self.pinned_address = normalize(address.strip("[]"))
+
+    def route(self, host: str, port: int) -> tuple[str, int]:
+        if normalize(host.strip("[]")) == self.pinned_host:
+            return super().route(self.pinned_address, port)
+        return super().route(host, port)

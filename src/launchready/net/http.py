@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+import os
 import socket
 import time
 from collections.abc import Mapping
@@ -230,7 +231,7 @@ class HttpClient:
         except aiohttp.ClientSSLError as exc:
             error = f"tls: {_clean(exc)}"
         except aiohttp.ClientConnectorError as exc:
-            error = f"connect: {_clean(exc.os_error) if exc.os_error else _clean(exc)}"
+            error = f"connect: {key}: {_os_reason(exc.os_error) or _clean(exc)}"
         except (
             aiohttp.ServerDisconnectedError,
             aiohttp.ClientPayloadError,
@@ -258,6 +259,17 @@ def _replace(exchange: HttpExchange, **changes: Any) -> HttpExchange:
     from dataclasses import replace
 
     return replace(exchange, **changes)
+
+
+def _os_reason(err: OSError | None) -> str:
+    """Why a connection failed, without the dialled address: reports name the public host only
+    (the address may be a connect_to target)."""
+    if err is None:
+        return ""
+    if err.errno:
+        return os.strerror(err.errno)
+    text = _clean(err)
+    return "" if "(" in text and ")" in text and "call failed" in text else text
 
 
 def _clean(exc: BaseException | None) -> str:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from launchready.config.network import NetworkConfig
 from launchready.errors import OutOfScope
-from launchready.net.connect import Connector
+from launchready.net.connect import Connector, PinnedConnector
 from launchready.net.http import HttpClient
 from launchready.net.redirects import follow
 from launchready.net.resolver import Resolver, normalize
@@ -67,7 +67,9 @@ class Network:
         )
         self.tls = TlsProber(self.connector, cfg.ca_bundle, cfg.timeout, self.concurrency)
         self._tls_sem = asyncio.Semaphore(self.concurrency)
+        self._dns_sem = asyncio.Semaphore(self.concurrency)
         self._sessions: list[HttpClient] = []
+        self._pinned: dict[tuple[str, str], HttpClient] = {}
 
     async def __aenter__(self) -> Network:
         return self
@@ -80,10 +82,13 @@ class Network:
         await self.http.aclose()
         for session in self._sessions:
             await session.aclose()
+        for client in self._pinned.values():
+            await client.aclose()
 
     # -- DNS ----------------------------------------------------------------------------
     async def query(self, name: str, rdtype: str = "A") -> DnsAnswer:
-        return await self.resolver.query(name, rdtype)
+        async with self._dns_sem:
+            return await self.resolver.query(name, rdtype)
 
     # -- HTTP ---------------------------------------------------------------------------
     async def fetch(
@@ -98,12 +103,19 @@ class Network:
         active: bool = False,
         verify: bool = True,
         max_body: int | None = None,
+        connect_address: str | None = None,
     ) -> HttpExchange:
-        """One request, redirects not followed. `active` marks a probe (CONTRACT scope rules)."""
+        """One request, redirects not followed. `active` marks a probe (CONTRACT scope rules).
+
+        `connect_address` sends the connection to that address (then through connect_to) while
+        SNI, Host and the recorded URL keep the URL's host: how the origin behind an edge is
+        reached directly for `edge.origin-exposed`.
+        """
         refusal = self.scope.admit(url, method, active)
         if refusal:
             return HttpExchange(method.upper(), url, error=refusal)
-        return await self.http.request(
+        client = self.http if connect_address is None else self._pinned_client(url, connect_address)
+        return await client.request(
             method,
             url,
             headers=headers,
@@ -119,6 +131,20 @@ class Network:
             return await self.fetch(u, headers=headers)
 
         return await follow(one, url, max_hops=self.cfg.max_redirects)
+
+    def _pinned_client(self, url: str, address: str) -> HttpClient:
+        host = urlsplit(url).hostname or ""
+        key = (host.lower(), address)
+        client = self._pinned.get(key)
+        if client is None:
+            client = self._pinned[key] = HttpClient(
+                PinnedConnector(self.connector, host, address),
+                ca_bundle=self.cfg.ca_bundle,
+                timeout=self.cfg.timeout,
+                max_body=self.cfg.max_body_bytes,
+                concurrency=4,
+            )
+        return client
 
     def session(self, *, concurrency: int = 4) -> HttpSession:
         """A cookie-keeping client for flows (smoke, logged-in audit pages)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def strict_context(
     return ctx
 
 
+@lru_cache(maxsize=32)
 def permissive_context(min_version: str = "", max_version: str = "") -> ssl.SSLContext:
     """Accepts anything the local OpenSSL can still speak, to retrieve and explain the chain."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -53,16 +55,20 @@ def permissive_context(min_version: str = "", max_version: str = "") -> ssl.SSLC
         ctx.set_ciphers("ALL:@SECLEVEL=0")
     except ssl.SSLError:  # pragma: no cover - very old OpenSSL
         ctx.set_ciphers("ALL")
-    ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
     _pin(ctx, min_version, max_version)
     return ctx
 
 
 def _pin(ctx: ssl.SSLContext, min_version: str, max_version: str) -> None:
-    if min_version:
-        ctx.minimum_version = tls_version(min_version)
-    if max_version:
-        ctx.maximum_version = tls_version(max_version)
+    with warnings.catch_warnings():  # pinning TLS 1.0/1.1 is deprecated: testing it is the point
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if min_version:
+            ctx.minimum_version = tls_version(min_version)
+        if max_version:
+            ctx.maximum_version = tls_version(max_version)
     if min_version in ("TLSv1", "TLSv1.1") or max_version in ("TLSv1", "TLSv1.1"):
         ctx.set_ciphers("ALL:@SECLEVEL=0")
 

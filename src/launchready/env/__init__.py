@@ -1,0 +1,1 @@
+"""`launchready env check`: are the required environment variables there (names only)."""
