@@ -127,3 +127,17 @@ def test_many_findings_render_quickly_enough_to_be_usable():
     findings = [spec.finding("warn", f"https://h{i}.example.com/") for i in range(2000)]
     html = render(finalize(make_report([*findings, *sample_findings()])), "html")
     assert html.count('class="finding ') == 2000 + 10
+
+
+def test_latency_plots_are_embedded_inline_only():
+    from launchready.report.render import render
+
+    findings = sample_findings()
+    latency = next(f for f in findings if f.id == "perf.latency")
+    latency.extra["plots"] = {
+        "spectrum": "data:image/png;base64,iVBORw0KGgo=",
+        "timeline": "https://evil.example/track.png",  # never embedded
+    }
+    html = render(make_report(findings), "html")
+    assert 'src="data:image/png;base64,iVBORw0KGgo="' in html
+    assert "evil.example" not in html

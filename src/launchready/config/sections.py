@@ -84,6 +84,9 @@ class PerfEndpoint(Section):
     method: str = "GET"
     path: str
     target_ms: float | None = Field(None, gt=0)
+    # launchready's own keys: what a write sends (no body for GET/HEAD).
+    headers: dict[str, str] = {}
+    body: str | None = None
 
     @field_validator("method")
     @classmethod
@@ -101,11 +104,27 @@ class PerfEndpoint(Section):
 
 
 class PerfConfig(Section):
-    rate: float = Field(20, gt=0)
-    duration: float = Field(30, gt=0)
+    rate: float = Field(20, gt=0, le=20000)
+    duration: float = Field(30, gt=0, le=3600)
     database_url: str | None = None
     slow_query_ms: float = Field(200, gt=0)
     endpoint: list[PerfEndpoint] = []
+    # launchready's own keys (not fixed by the contract):
+    warmup: float = Field(5, ge=0, le=600)  # seconds at the same rate, before the window
+    login: Path | None = None  # a smoke flow whose session cookies every endpoint reuses
+    max_inflight: int = Field(512, ge=1, le=10000)  # reaching it makes a run inconclusive
+    request_timeout: float | None = Field(None, gt=0, le=300)  # default: network.timeout
+    plots: str = "png"  # png, svg or none
+    statement_log: Path | None = None  # PostgreSQL log with durations: per-execution maxima
+
+    _paths = path_field("login", "statement_log")
+
+    @field_validator("plots")
+    @classmethod
+    def _plots(cls, v: str) -> str:
+        if v not in ("png", "svg", "none"):
+            raise ValueError("plots must be one of png, svg, none")
+        return v
 
 
 class AuditConfig(Section):

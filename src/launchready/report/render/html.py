@@ -74,5 +74,34 @@ def render(data: dict[str, Any], *, config: Any = None) -> str:
         "category_titles": CATEGORY_TITLES,
         "base_score": model.get("base_score"),
         "model_version": model.get("version"),
+        "plotted": _plotted(data),
     }
     return _environment().get_template("report.html.j2").render(**context)
+
+
+_EMBEDDABLE = ("data:image/png;base64,", "data:image/svg+xml;base64,")
+
+
+def _plotted(data: dict) -> list[dict]:
+    """Findings that carry plots (perf.latency): only inline images, so the file stays
+    self-contained and a finding can never make the page load something from elsewhere."""
+    out = []
+    for finding in data.get("findings", []):
+        plots = finding.get("plots")
+        if not isinstance(plots, dict):
+            continue
+        images = {
+            name: uri
+            for name, uri in plots.items()
+            if isinstance(uri, str) and uri.startswith(_EMBEDDABLE)
+        }
+        if images:
+            out.append(
+                {
+                    "id": finding["id"],
+                    "subject": finding["subject"],
+                    "status": finding["status"],
+                    "images": images,
+                }
+            )
+    return out
