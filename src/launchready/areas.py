@@ -18,11 +18,13 @@ from launchready.checks import email as email_checks
 from launchready.checks import exposure as exposure_checks
 from launchready.checks import headers as headers_checks
 from launchready.checks import http as http_checks
+from launchready.checks import journey as journey_checks
 from launchready.checks import tls as tls_checks
 from launchready.config import Config
 from launchready.observe import edge, transport
 from launchready.observe import email as email_observe
 from launchready.observe import repo as repo_observe
+from launchready.observe import session as session_observe
 from launchready.observe import web as web_observe
 from launchready.observe.observer import Observer
 from launchready.report import Finding
@@ -65,6 +67,7 @@ AREAS: tuple[Area, ...] = (
     Area("exposure", web_observe.collect_exposure, exposure_checks.judge_hosts, "files, debug"),
     Area("access", web_observe.collect_access, access_checks.judge, "admin routes, login burst"),
     Area("email", email_observe.collect, email_checks.judge, "SPF, DKIM, DMARC, MX, delivery"),
+    Area("smoke", session_observe.collect_login_journey, journey_checks.judge, "login journey"),
     # One pass over the repository yields both the repo hygiene and the secrets findings.
     Area(
         "repo",

@@ -41,6 +41,15 @@ def _judge(area: Area, observed, cfg: Config) -> list[Finding]:
         return [AREA_FAILED.error(area.name, f"judging failed: {type(exc).__name__}: {exc}")]
 
 
+def _check_login_flow(cfg: Config) -> None:
+    """A login flow that cannot be loaded is a configuration error (exit 2), found before any
+    traffic: an audit must not quietly skip its logged-in checks."""
+    if cfg.site.login_flow is not None:
+        from launchready.smoke.pipeline import load_checked
+
+        load_checked([cfg.site.login_flow])
+
+
 def reached_anything(observer: Observer) -> bool:
     """CONTRACT exit 3: nothing of the target answered (no host, no nameserver)."""
     for task in observer._tasks.values():
@@ -66,6 +75,7 @@ async def audit_async(
     fail_on: str | None = None,
 ) -> Report:
     areas = select(only)
+    _check_login_flow(cfg)
     started_at = datetime.now(UTC)
     t0 = time.perf_counter()
     async with Network(

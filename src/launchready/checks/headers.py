@@ -130,9 +130,12 @@ def judge(
     findings.append(_frame(site))
     findings.append(_referrer(site))
     cookies = cookie_findings(site, obs.cookie_sources)
-    if obs.login_flow_error:  # say that the logged-in cookies were not seen, and why
+    if obs.login_flow_error:  # the logged-in cookies were not seen: a pass would be a guess
         for f in cookies:
             f.extra["login_flow_error"] = obs.login_flow_error
+            if f.status == Status.PASS:
+                f.status = Status.ERROR
+                f.title = f"Could not check the session cookie set at login: {obs.login_flow_error}"
     findings += cookies
     findings.append(_version_leak(site, subject))
     return findings

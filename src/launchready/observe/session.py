@@ -25,6 +25,7 @@ class LoggedIn:
     error: str = ""  # why there is no logged-in view (flow failed, env missing ...)
     pages: tuple[HttpExchange, ...] = ()  # GETs made with the logged-in session
     cookies: tuple[HttpExchange, ...] = ()  # the jar's cookies as Set-Cookie lines, by URL
+    flow: object | None = None  # the smoke FlowResult of the login journey (for smoke.step)
 
 
 _RUNS: weakref.WeakKeyDictionary[Observer, asyncio.Task] = weakref.WeakKeyDictionary()
@@ -53,7 +54,9 @@ async def _log_in(observer: Observer, cfg: Config) -> LoggedIn:
     result = await FlowRun(flow, session).run()
     failed = result.failed_step
     if failed is not None:
-        return LoggedIn(error=f"login flow failed at step {failed.step.id}: {failed.reason}")
+        return LoggedIn(
+            error=f"login flow failed at step {failed.step.id}: {failed.reason}", flow=result
+        )
     urls = [s.url for s in result.steps if s.step.method == "GET" and s.url]
     urls = list(dict.fromkeys([*urls[::-1], cfg.site.url]))[:MAX_PAGES]
     hosts = cfg.in_scope_hosts()
@@ -63,7 +66,7 @@ async def _log_in(observer: Observer, cfg: Config) -> LoggedIn:
             page = await session.request("GET", url, active=False)
             if isinstance(page, HttpExchange) and page.ok:
                 pages.append(page)
-    return LoggedIn(pages=tuple(pages), cookies=tuple(_jar_as_exchanges(session)))
+    return LoggedIn(pages=tuple(pages), cookies=tuple(_jar_as_exchanges(session)), flow=result)
 
 
 def _jar_as_exchanges(session) -> list[HttpExchange]:
@@ -76,3 +79,8 @@ def _jar_as_exchanges(session) -> list[HttpExchange]:
             HttpExchange("GET", url, status=200, headers=(("Set-Cookie", morsel.OutputString()),))
         )
     return out
+
+
+async def collect_login_journey(observer: Observer, cfg: Config) -> LoggedIn | None:
+    """The audit's smoke area: the login flow, shared with the headers and cache collectors."""
+    return await logged_in(observer, cfg)

@@ -57,6 +57,26 @@ __all__ = [
 
 ZONE = "launch.test"
 CANONICAL = "https://portal.launch.test"
+
+# A smoke flow that logs in to the demo portal, so the audit also judges the session cookie and
+# the pages a logged-in user sees (site.login_flow). The demo credentials are public.
+_LOGIN_FORM = '{ csrfmiddlewaretoken = "{{csrf}}", username = "demo", password = "demo-password" }'
+_REFERER = f'{{ Referer = "{CANONICAL}/login/" }}'
+DEMO_LOGIN_FLOW = f"""name = "Demo portal login"
+base_url = "{CANONICAL}"
+
+[[step]]
+id = "login-page"
+request = {{ method = "GET", url = "/login/" }}
+expect = ["status == 200"]
+capture = {{ csrf = "css input[name=csrfmiddlewaretoken] @value" }}
+
+[[step]]
+id = "login"
+mutating = false
+request = {{ method = "POST", url = "/login/", form = {_LOGIN_FORM}, headers = {_REFERER} }}
+expect = ["status == 302", "header Location matches ^/dashboard/"]
+"""
 LOOPBACK = "127.0.0.1"
 
 
@@ -234,6 +254,7 @@ url = "{CANONICAL}"
 apex = "{ZONE}"
 hosts = {{ {hosts} }}
 login_url = "{CANONICAL}/login/"
+login_flow = "login.toml"
 
 [network]
 nameservers = ["{self.dns.address}"]
@@ -249,6 +270,9 @@ dkim_selectors = ["s1"]
 version_url = "{CANONICAL}/version"
 health_url = "{CANONICAL}/healthz"
 """
+        if self.layout == "demo":
+            text += '\n[audit]\napi_paths = ["/api/records"]\n'
+        (directory / "login.toml").write_text(DEMO_LOGIN_FLOW)
         path = directory / "launchready.toml"
         path.write_text(text)
         return path
