@@ -341,30 +341,34 @@ def semi_generic_anchor(pattern: str) -> tuple[regex.Pattern[str], int] | None:
     for head, reach in _TEMPLATES:
         if not pattern.startswith(head):
             continue
-        i, depth, in_class = len(head), 1, False
-        while i < len(pattern):
-            c = pattern[i]
-            if c == "\\":
-                i += 2
-                continue
-            if in_class:
-                in_class = c != "]"
-            elif c == "[":
-                in_class = True
-            elif c == "(":
-                depth += 1
-            elif c == ")":
-                depth -= 1
-                if depth == 0:
-                    if _top_level_alternation(pattern):
-                        return None
-                    alt = pattern[len(head) : i]
-                    try:
-                        return compile_go(f"(?i)(?:{alt})"), reach
-                    except regex.error:
-                        return None
-            i += 1
+        for i, c, depth in _structure(pattern, len(head), 1):
+            if c == ")" and depth == 0:
+                if _top_level_alternation(pattern):
+                    return None
+                try:
+                    return compile_go(f"(?i)(?:{pattern[len(head) : i]})"), reach
+                except regex.error:
+                    return None
     return None
+
+
+def _structure(pattern: str, start: int = 0, depth: int = 0):
+    """(index, char, depth after it) for the regex's structural characters: escapes and
+    character classes are stepped over, so `\\(` and `[(|]` never count as groups or branches."""
+    i, in_class = start, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        else:
+            depth += (c == "(") - (c == ")")
+            yield i, c, depth
+        i += 1
 
 
 _B64_RUN = regex.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/_=-])")
@@ -403,24 +407,7 @@ def decoded_fragments(frag: Fragment) -> list[Fragment]:
 
 
 def _top_level_alternation(pattern: str) -> bool:
-    i, depth, in_class = 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            return True
-        i += 1
-    return False
+    return any(c == "|" and depth == 0 for _, c, depth in _structure(pattern))
 
 
 def _join(frags: list[Fragment]) -> tuple[str, list[int]]:
