@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -52,12 +53,17 @@ def _fix_list(problems: list[dict[str, Any]]) -> list[Any]:
         head.append(f"{f['id']}", style="bold")
         head.append(f"  {f.get('subject', '')}")
         out.append(head)
-        out.append(Text(f"     {f.get('title', '')}"))
+        out.append(_indented(Text(f.get("title", ""))))
         if f.get("evidence"):
-            out.append(Text(f"     evidence: {f['evidence']}", style="dim"))
+            out.append(_indented(Text(f"evidence: {f['evidence']}", style="dim")))
         if f.get("fix"):
-            out.append(Text(f"     fix: {f['fix']}", style="green"))
+            out.append(_indented(Text(f"fix: {f['fix']}", style="green")))
     return out
+
+
+def _indented(text: Text) -> Padding:
+    """Under the finding's head line; wrapped lines keep the indent, so the list stays scannable."""
+    return Padding(text, (0, 0, 0, 5))
 
 
 def _counts(data: dict[str, Any]) -> Table:
@@ -99,4 +105,5 @@ def render(data: dict[str, Any], *, config: Any = None) -> str:
         parts += [*errors, Text("")]
     parts.append(_counts(data))
     console.print(Group(*parts), soft_wrap=False)
-    return console.export_text(styles=False)
+    text = console.export_text(styles=False)
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
