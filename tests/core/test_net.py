@@ -221,3 +221,11 @@ def test_active_probe_to_unnamed_host_is_refused(dns_world):
 
     with pytest.raises(OutOfScope):
         run(go())
+
+
+def test_tls_contexts_are_built_once_per_setting(tmp_path):
+    from launchready.net.tlsctx import permissive_context, strict_context
+
+    assert strict_context(None, "TLSv1.2", "") is strict_context(None, "TLSv1.2", "")
+    assert strict_context(None) is not strict_context(None, "TLSv1.2", "")
+    assert permissive_context("TLSv1", "TLSv1") is permissive_context("TLSv1", "TLSv1")

@@ -33,11 +33,14 @@ def verified_context(ca_bundle: Path | None) -> ssl.SSLContext:
     return ctx
 
 
+@lru_cache(maxsize=32)
 def strict_context(
     ca_bundle: Path | None,
     min_version: str = "",
     max_version: str = "",
 ) -> ssl.SSLContext:
+    """Cached: loading the system trust store costs ~20 ms, and a context is safe to share
+    between handshakes and threads."""
     ctx = ssl.create_default_context()
     if ca_bundle is not None:
         ctx.load_verify_locations(cafile=str(ca_bundle))
