@@ -101,6 +101,7 @@ def demo_records() -> dict[str, list[tuple]]:
         f"old.{ZONE}": [a],
         f"staging.{ZONE}": [a],
         f"mx.{ZONE}": [a],
+        f"ns1.{ZONE}": [a],  # the zone's nameserver: it hands out zone transfers (a flaw)
         f"_dmarc.{ZONE}": [("TXT", f"v=DMARC1; p=none; rua=mailto:dmarc@{ZONE}")],
         f"s1._domainkey.{ZONE}": [("TXT", dkim_record(1024))],
     }
@@ -204,7 +205,7 @@ class World:
     # -- demo -------------------------------------------------------------------------------
     def _build_demo(self) -> None:
         assert self.portal is not None
-        self.dns.add_zone(ZONE, demo_records())
+        self.dns.add_zone(ZONE, demo_records(), allow_axfr=True)
         app = self.portal.app
         web = self.web
         web.add_host(f"portal.{ZONE}", app, http="redirect")
@@ -231,6 +232,7 @@ class World:
     @property
     def connect_to(self) -> list[str]:
         entries = [f":443:{LOOPBACK}:{self.web.https_port}", f":80:{LOOPBACK}:{self.web.http_port}"]
+        entries.append(f":53:{LOOPBACK}:{self.dns.port}")  # zone transfers are TCP connections
         if self.smtp is not None:
             entries.append(f":25:{LOOPBACK}:{self.smtp.port}")
         return entries
