@@ -29,6 +29,9 @@ def serve(handler: Handler, tls: ssl.SSLContext | None = None) -> Iterator[int]:
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     server.daemon_threads = True
+    # Clients that abort the handshake on purpose (bad-certificate scenarios, scanners) are
+    # expected here: no traceback on stderr for them.
+    server.handle_error = lambda request, client_address: None
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
