@@ -18,7 +18,6 @@ from launchready.cli import app
 from launchready.cli.audit import emit, parse_only
 from launchready.cli.output import FORMAT_HELP, OUTPUT_HELP, Format, run_guarded, stderr
 from launchready.cli.progress import observing
-from launchready.net.connect import LOOPBACK_ONLY_ENV
 
 
 @app.command("demo")
@@ -37,6 +36,7 @@ def demo_command(
     """
     from launchready.audit import run_audit
     from launchready.config import load_config
+    from launchready.net.connect import LOOPBACK_ONLY_ENV
     from launchready.report.score import exit_code_for
     from launchready.world import World
 

@@ -93,6 +93,7 @@ def spec_for(check_id: str) -> CheckSpec | None:
 
 def all_specs() -> list[CheckSpec]:
     """Every declared check, after importing every check module."""
-    import launchready.checks  # noqa: F401 - importing registers the specs
+    from launchready.checks import load_all
 
+    load_all()  # importing a check module registers its specs
     return sorted(_REGISTRY.values(), key=lambda s: s.id)
