@@ -89,7 +89,7 @@ def env_check(
             "-c", "--config", help="launchready.toml ([repo] env_required / env_example)."
         ),
     ] = None,
-    fmt: Annotated[Format | None, typer.Option("--format", help=FORMAT_HELP)] = None,
+    fmt: Annotated[Format | None, typer.Option("--format", "-f", help=FORMAT_HELP)] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help=OUTPUT_HELP)] = None,
 ) -> None:
     """Check that every required environment variable is set and non-empty. Prints names and

@@ -154,7 +154,7 @@ def secrets_command(
     decode: Annotated[
         bool, typer.Option("--decode", help="Also scan base64-encoded runs, decoded.")
     ] = False,
-    fmt: Annotated[Format | None, typer.Option("--format", help=FORMAT_HELP)] = None,
+    fmt: Annotated[Format | None, typer.Option("--format", "-f", help=FORMAT_HELP)] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help=OUTPUT_HELP)] = None,
 ) -> None:
     """Find API keys, tokens, private keys and passwords in a tree, its history, the staged
