@@ -7,26 +7,31 @@ BIN    := $(VENV)/bin
 
 .PHONY: demo test lint format system-deps clean
 
-$(BIN)/launchready: pyproject.toml
+# The demo needs only the runtime dependencies; the tests add the test and perf extras.
+$(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
-demo: $(BIN)/launchready
+demo: $(VENV)/.runtime
 	$(BIN)/launchready demo $(ARGS)
 
 system-deps:
 	@scripts/install-system-deps.sh
 
-lint: $(BIN)/launchready
+lint: $(VENV)/.test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-test: $(BIN)/launchready system-deps lint
+test: $(VENV)/.test system-deps lint
 	$(BIN)/pytest $(ARGS)
 
-format: $(BIN)/launchready
+format: $(VENV)/.test
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
