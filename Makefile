@@ -18,8 +18,9 @@ $(VENV)/.test: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
+# The demo portal is meant to fail its gate (exit 1); any other failure still stops make.
 demo: $(VENV)/.runtime
-	$(BIN)/launchready demo $(ARGS)
+	$(BIN)/launchready demo $(ARGS) || test $$? -eq 1
 
 system-deps:
 	@scripts/install-system-deps.sh
