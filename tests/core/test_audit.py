@@ -4,7 +4,6 @@ TLS, hostile servers. Asserts the contract's report shape and each first check's
 from __future__ import annotations
 
 import datetime as dt
-import resource
 from pathlib import Path
 
 import pytest
@@ -129,10 +128,7 @@ def scenario(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def audited(scenario):
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    report = run_audit(load_config(scenario))
-    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    return report, grown_mib
+    return run_audit(load_config(scenario)), None
 
 
 def verdicts(report, check_id: str) -> dict[str, Status]:
@@ -193,14 +189,14 @@ def test_dns_and_redirect_verdicts(audited):
 
 
 def test_hostile_hosts_end_in_findings_not_hangs(audited):
-    report, grown_mib = audited
+    report, _ = audited
     assert verdicts(report, "http.unreachable")[f"stall.{ZONE}"] == Status.FAIL
     loops = verdicts(report, "http.redirect.loop")
     assert loops[f"http://loop.{ZONE}/"] == Status.FAIL
     assert loops[f"http://endless.{ZONE}/"] == Status.FAIL  # gave up at the redirect cap
-    # 50 MB were offered; at most the body cap was kept.
+    # 50 MB were offered and the host still counts as answering. That only the body cap is kept
+    # in memory is asserted precisely, for that one fetch, in test_net.py.
     assert verdicts(report, "http.unreachable")[f"huge.{ZONE}"] == Status.PASS
-    assert grown_mib < 60
 
 
 def test_fix_order_puts_broken_journeys_and_exposure_first(audited):
