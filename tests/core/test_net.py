@@ -86,12 +86,11 @@ def test_cname_chain_and_joined_txt(dns_world):
     assert run(_query(cfg, "txt.launch.test", "TXT")).records == ("v=spf1 -all",)
 
 
-def test_dns_timeout_is_bounded(dns_world):
+def test_dns_timeout_is_a_verdict_not_an_exception(dns_world):
     cfg = config(dns_world.port, timeout=0.5)
-    started = time.monotonic()
     answer = run(_query(cfg, "slow.launch.test"))
-    assert answer.rcode == Rcode.TIMEOUT
-    assert time.monotonic() - started < 2.0
+    assert answer.rcode == Rcode.TIMEOUT and not answer.answered
+    assert "0.5s" in answer.error
 
 
 def _fetch(cfg, url, **kw):
@@ -180,14 +179,14 @@ def test_stalling_server_times_out_and_then_fails_fast(dns_world):
 
         async def go():
             async with Network(cfg.network) as net:
-                started = time.monotonic()
                 first = await net.fetch("http://portal.launch.test/")
                 second = await net.fetch("http://portal.launch.test/again")
-                return first, second, time.monotonic() - started
+                return first, second
 
-        first, second, elapsed = run(go())
-    assert first.error.startswith("timeout") and second.error.startswith("timeout")
-    assert elapsed < 1.5  # the second request did not wait again
+        first, second = run(go())
+    assert first.error.startswith("timeout: no complete response within 0.5s")
+    # The second request was not sent at all: the host had already stopped answering.
+    assert second.error == "timeout: portal.launch.test:80 stopped answering earlier in this run"
 
 
 def test_endless_redirects_stop_at_the_cap(dns_world):
