@@ -131,9 +131,9 @@ def run_launchready(cfg):
     return time.perf_counter() - started, report
 
 
-def run_testssl(binary: str, host: str, port: int, bundle: Path, out: Path) -> float:
-    out.unlink(missing_ok=True)
-    cmd = [
+def testssl_command(binary: str, host: str, port: int, bundle: Path, out: Path) -> list[str]:
+    """testssl --fast on one host of the world, trusting its CA, JSON results to `out`."""
+    return [
         binary,
         "--fast",
         "--quiet",
@@ -151,6 +151,11 @@ def run_testssl(binary: str, host: str, port: int, bundle: Path, out: Path) -> f
         str(out),
         f"https://{host}.{ZONE}:{port}",
     ]
+
+
+def run_testssl(binary: str, host: str, port: int, bundle: Path, out: Path) -> float:
+    out.unlink(missing_ok=True)
+    cmd = testssl_command(binary, host, port, bundle, out)
     started = time.perf_counter()
     subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
     return time.perf_counter() - started
@@ -256,24 +261,7 @@ def main() -> int:
 
 
 def run_testssl_async(binary: str, host: str, port: int, bundle: Path, out: Path):
-    cmd = [
-        binary,
-        "--fast",
-        "--quiet",
-        "--color",
-        "0",
-        "--warnings",
-        "off",
-        "--nodns",
-        "none",
-        "--ip",
-        "127.0.0.1",
-        "--add-ca",
-        str(bundle),
-        "--jsonfile",
-        str(out),
-        f"https://{host}.{ZONE}:{port}",
-    ]
+    cmd = testssl_command(binary, host, port, bundle, out)
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -21,8 +21,7 @@ def serve(handler: Handler, tls: ssl.SSLContext | None = None) -> Iterator[int]:
         def do_GET(self) -> None:
             handler(self)
 
-        do_POST = do_GET
-        do_HEAD = do_GET
+        do_POST = do_HEAD = do_OPTIONS = do_PUT = do_DELETE = do_GET
 
         def log_message(self, *args) -> None:
             return None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import http.server
 import ssl
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from support import loopback
 
 
 @dataclass
@@ -55,27 +56,6 @@ class Recorder:
         return {s.host.split(":")[0] for s in self.log}
 
 
-@contextmanager
-def serve(recorder: Recorder, tls: ssl.SSLContext | None = None) -> Iterator[int]:
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            recorder.handle(self)
-
-        do_POST = do_HEAD = do_OPTIONS = do_PUT = do_DELETE = do_GET
-
-        def log_message(self, *args) -> None:
-            return None
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-    server.daemon_threads = True
-    if tls is not None:
-        server.socket = tls.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+def serve(recorder: Recorder, tls: ssl.SSLContext | None = None):
+    """A loopback server whose every request goes to `recorder` (see support.loopback.serve)."""
+    return loopback.serve(recorder.handle, tls)
